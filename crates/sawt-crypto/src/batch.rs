@@ -35,7 +35,12 @@ impl Weights {
     fn new() -> Self {
         let mut seed = [0u8; 32];
         crate::rng::os_rng().fill_bytes(&mut seed);
-        Weights { seed, counter: 0, block: [0; 64], used: 4 }
+        Weights {
+            seed,
+            counter: 0,
+            block: [0; 64],
+            used: 4,
+        }
     }
 
     fn next(&mut self) -> Scalar {
@@ -106,18 +111,28 @@ impl BatchVerifier {
             points.push(*e.point());
         }
         let sum = vartime_msm_parallel(&scalars, &points);
-        if sum.is_identity() { Ok(()) } else { Err(ProofError::Equation) }
+        if sum.is_identity() {
+            Ok(())
+        } else {
+            Err(ProofError::Equation)
+        }
     }
 }
 
 /// A variable-time multiscalar multiplication over public data, split across threads for
 /// large inputs.
-pub(crate) fn vartime_msm_parallel(scalars: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
+pub(crate) fn vartime_msm_parallel(
+    scalars: &[Scalar],
+    points: &[RistrettoPoint],
+) -> RistrettoPoint {
     const CHUNK: usize = 1 << 14;
     if scalars.len() <= CHUNK || rayon::current_num_threads() == 1 {
         return RistrettoPoint::vartime_multiscalar_mul(scalars, points);
     }
-    let per = scalars.len().div_ceil(rayon::current_num_threads()).max(CHUNK);
+    let per = scalars
+        .len()
+        .div_ceil(rayon::current_num_threads())
+        .max(CHUNK);
     scalars
         .par_chunks(per)
         .zip(points.par_chunks(per))
@@ -186,7 +201,8 @@ pub(crate) fn verify_batch<T: Sync>(
                     return Some(chunk * per + i);
                 }
             }
-            batch.verify()
+            batch
+                .verify()
                 .is_err()
                 .then(|| chunk * per + first_failure(part, &queue).unwrap_or(0))
         })

@@ -68,11 +68,18 @@ impl KeyGenParams {
         if threshold == 0 || threshold > trustees || trustees > MAX_TRUSTEES {
             return Err(KeyGenError::Parameters("need 1 ≤ t ≤ n ≤ 64"));
         }
-        Ok(KeyGenParams { threshold, trustees })
+        Ok(KeyGenParams {
+            threshold,
+            trustees,
+        })
     }
 
     fn check_index(&self, i: u32) -> Result<(), KeyGenError> {
-        if i == 0 || i > self.trustees { Err(KeyGenError::Index(i)) } else { Ok(()) }
+        if i == 0 || i > self.trustees {
+            Err(KeyGenError::Index(i))
+        } else {
+            Ok(())
+        }
     }
 
     fn validate(&self) -> Result<(), KeyGenError> {
@@ -83,7 +90,9 @@ impl KeyGenParams {
 /// The context of one proof or box in the key generation: the election's context, the
 /// purpose and the trustee index.
 fn purpose(ctx: &Context, what: &'static [u8], trustee: u32) -> Context {
-    ctx.clone().with(b"dkg", what).with_u64(b"trustee", u64::from(trustee))
+    ctx.clone()
+        .with(b"dkg", what)
+        .with_u64(b"trustee", u64::from(trustee))
 }
 
 /// Round 1 message: a trustee's share-encryption key with proof of possession.
@@ -103,8 +112,15 @@ impl Announcement {
     pub fn verify(&self, params: &KeyGenParams, ctx: &Context) -> Result<(), KeyGenError> {
         params.check_index(self.trustee)?;
         self.proof
-            .verify(&purpose(ctx, b"encryption-key", self.trustee), &Element::generator(), &self.encryption_key)
-            .map_err(|_| KeyGenError::InvalidMessage { author: self.trustee, reason: "proof of possession" })
+            .verify(
+                &purpose(ctx, b"encryption-key", self.trustee),
+                &Element::generator(),
+                &self.encryption_key,
+            )
+            .map_err(|_| KeyGenError::InvalidMessage {
+                author: self.trustee,
+                reason: "proof of possession",
+            })
     }
 
     /// Canonical encoding: `u32le(i) ‖ E_i ‖ proof` (100 bytes).
@@ -148,7 +164,10 @@ impl Dealing {
     /// recipients can, and they complain if a share is bad).
     pub fn verify(&self, params: &KeyGenParams, ctx: &Context) -> Result<(), KeyGenError> {
         params.check_index(self.dealer)?;
-        let bad = |reason| KeyGenError::InvalidMessage { author: self.dealer, reason };
+        let bad = |reason| KeyGenError::InvalidMessage {
+            author: self.dealer,
+            reason,
+        };
         if self.commitments.len() != params.threshold as usize {
             return Err(bad("wrong number of commitments"));
         }
@@ -159,7 +178,11 @@ impl Dealing {
             return Err(bad("identity commitment"));
         }
         self.proof
-            .verify(&purpose(ctx, b"coefficient", self.dealer), &Element::generator(), &self.commitments[0])
+            .verify(
+                &purpose(ctx, b"coefficient", self.dealer),
+                &Element::generator(),
+                &self.commitments[0],
+            )
             .map_err(|_| bad("proof of knowledge of the constant coefficient"))
     }
 
@@ -193,15 +216,24 @@ impl Dealing {
         if t == 0 || t > MAX_TRUSTEES {
             return Err(DecodeError::Count("threshold"));
         }
-        let commitments = (0..t).map(|_| r.element_nonidentity()).collect::<Result<_, _>>()?;
+        let commitments = (0..t)
+            .map(|_| r.element_nonidentity())
+            .collect::<Result<_, _>>()?;
         let proof = SchnorrProof::read(&mut r)?;
         let n = r.u32()?;
         if n == 0 || n > MAX_TRUSTEES {
             return Err(DecodeError::Count("trustees"));
         }
-        let shares = (0..n).map(|_| EncryptedShare::read(&mut r)).collect::<Result<_, _>>()?;
+        let shares = (0..n)
+            .map(|_| EncryptedShare::read(&mut r))
+            .collect::<Result<_, _>>()?;
         r.finish()?;
-        Ok(Dealing { dealer, commitments, proof, shares })
+        Ok(Dealing {
+            dealer,
+            commitments,
+            proof,
+            shares,
+        })
     }
 }
 
@@ -267,7 +299,10 @@ impl Complaint {
     ) -> Result<ComplaintVerdict, KeyGenError> {
         params.check_index(self.complainer)?;
         params.check_index(self.dealer)?;
-        let bad = |reason| KeyGenError::InvalidMessage { author: self.complainer, reason };
+        let bad = |reason| KeyGenError::InvalidMessage {
+            author: self.complainer,
+            reason,
+        };
         if dealing.dealer != self.dealer {
             return Err(bad("complaint checked against another dealer's dealing"));
         }
@@ -275,8 +310,10 @@ impl Complaint {
             .iter()
             .find(|a| a.trustee == self.complainer)
             .ok_or(bad("complainer has no announcement"))?;
-        let sealed =
-            dealing.shares.get(self.complainer as usize - 1).ok_or(bad("no share for complainer"))?;
+        let sealed = dealing
+            .shares
+            .get(self.complainer as usize - 1)
+            .ok_or(bad("no share for complainer"))?;
         let statement = DleqStatement {
             b1: &Element::generator(),
             x: &ann.encryption_key,
@@ -296,7 +333,10 @@ impl Complaint {
         Ok(match opened {
             Err(OpenError::Tag) => ComplaintVerdict::BoxDoesNotOpen,
             Err(OpenError::Scalar) => ComplaintVerdict::NotAScalar,
-            Ok(s) if RistrettoPoint::mul_base(&s) != dealing.expected_share_point(self.complainer) => {
+            Ok(s)
+                if RistrettoPoint::mul_base(&s)
+                    != dealing.expected_share_point(self.complainer) =>
+            {
                 ComplaintVerdict::ShareInconsistent
             }
             Ok(_) => ComplaintVerdict::Unfounded,
@@ -376,11 +416,16 @@ impl KeyGenOutcome {
         }
         let mut unfounded = BTreeSet::new();
         for c in complaints {
-            let Some(dealing) = valid.get(&c.dealer).copied() else { continue };
+            let Some(dealing) = valid.get(&c.dealer).copied() else {
+                continue;
+            };
             match c.verify(params, ctx, announcements, dealing) {
                 Ok(v) if v.disqualifies() => {
                     valid.remove(&c.dealer);
-                    disqualified.insert(c.dealer, format!("complaint by trustee {}: {v:?}", c.complainer));
+                    disqualified.insert(
+                        c.dealer,
+                        format!("complaint by trustee {}: {v:?}", c.complainer),
+                    );
                 }
                 Ok(_) | Err(_) => {
                     unfounded.insert((c.complainer, c.dealer));
@@ -388,7 +433,10 @@ impl KeyGenOutcome {
             }
         }
         if valid.len() < params.threshold as usize {
-            return Err(KeyGenError::TooFewQualified { qualified: valid.len(), threshold: params.threshold });
+            return Err(KeyGenError::TooFewQualified {
+                qualified: valid.len(),
+                threshold: params.threshold,
+            });
         }
         let t = params.threshold as usize;
         let mut aggregate = vec![RistrettoPoint::default(); t];
@@ -400,8 +448,9 @@ impl KeyGenOutcome {
         let aggregate: Vec<Element> = aggregate.into_iter().map(Element::from_point).collect();
         let joint_key = PublicKey::from_element(aggregate[0])
             .map_err(|_| KeyGenError::Parameters("joint key is the identity"))?;
-        let verification_keys =
-            (1..=params.trustees).map(|j| Element::from_point(feldman_eval(&aggregate, j))).collect();
+        let verification_keys = (1..=params.trustees)
+            .map(|j| Element::from_point(feldman_eval(&aggregate, j)))
+            .collect();
         Ok(KeyGenOutcome {
             params: *params,
             qualified: valid.keys().copied().collect(),
@@ -417,7 +466,9 @@ impl KeyGenOutcome {
 
     /// Trustee `j`'s verification key `H_j`.
     pub fn verification_key(&self, trustee: u32) -> Option<&Element> {
-        trustee.checked_sub(1).and_then(|i| self.verification_keys.get(i as usize))
+        trustee
+            .checked_sub(1)
+            .and_then(|i| self.verification_keys.get(i as usize))
     }
 }
 
@@ -434,7 +485,9 @@ fn check_announcements(
         }
     }
     if seen.len() != params.trustees as usize {
-        return Err(KeyGenError::Parameters("every trustee must announce a share-encryption key"));
+        return Err(KeyGenError::Parameters(
+            "every trustee must announce a share-encryption key",
+        ));
     }
     Ok(())
 }
@@ -444,7 +497,9 @@ fn encryption_key_of(announcements: &[Announcement], j: u32) -> Result<&Element,
         .iter()
         .find(|a| a.trustee == j)
         .map(|a| &a.encryption_key)
-        .ok_or(KeyGenError::Parameters("every trustee must announce a share-encryption key"))
+        .ok_or(KeyGenError::Parameters(
+            "every trustee must announce a share-encryption key",
+        ))
 }
 
 /// A trustee before dealing: holds its share-encryption secret. MUST NOT be sent.
@@ -505,8 +560,19 @@ impl TrusteeSetup {
             &secret,
             rng,
         );
-        let ann = Announcement { trustee: index, encryption_key: key, proof };
-        Ok((TrusteeSetup { params, index, encryption_secret: secret }, ann))
+        let ann = Announcement {
+            trustee: index,
+            encryption_key: key,
+            proof,
+        };
+        Ok((
+            TrusteeSetup {
+                params,
+                index,
+                encryption_secret: secret,
+            },
+            ann,
+        ))
     }
 
     /// Deals: draws the polynomial, seals a share to every trustee, and returns the dealing
@@ -519,10 +585,14 @@ impl TrusteeSetup {
     ) -> Result<(AwaitingDealings, Dealing), KeyGenError> {
         check_announcements(&self.params, ctx, announcements)?;
         let coefficients: Zeroizing<Vec<Scalar>> = Zeroizing::new(
-            (0..self.params.threshold).map(|_| random_nonzero_scalar(rng)).collect(),
+            (0..self.params.threshold)
+                .map(|_| random_nonzero_scalar(rng))
+                .collect(),
         );
-        let commitments: Vec<Element> =
-            coefficients.iter().map(|a| Element::from_point(RistrettoPoint::mul_base(a))).collect();
+        let commitments: Vec<Element> = coefficients
+            .iter()
+            .map(|a| Element::from_point(RistrettoPoint::mul_base(a)))
+            .collect();
         let (_, proof) = SchnorrProof::prove_with_rng(
             &purpose(ctx, b"coefficient", self.index),
             &Element::generator(),
@@ -534,9 +604,16 @@ impl TrusteeSetup {
         for j in 1..=self.params.trustees {
             let value = Zeroizing::new(eval_polynomial(&coefficients, j));
             let key = encryption_key_of(announcements, j)?;
-            shares.push(EncryptedShare::seal_with_rng(&share_ctx, self.index, j, key, &value, rng));
+            shares.push(EncryptedShare::seal_with_rng(
+                &share_ctx, self.index, j, key, &value, rng,
+            ));
         }
-        let dealing = Dealing { dealer: self.index, commitments, proof, shares };
+        let dealing = Dealing {
+            dealer: self.index,
+            commitments,
+            proof,
+            shares,
+        };
         let next = AwaitingDealings {
             params: self.params,
             index: self.index,
@@ -548,7 +625,10 @@ impl TrusteeSetup {
 
 fn eval_polynomial(coefficients: &[Scalar], at: u32) -> Scalar {
     let x = Scalar::from(u64::from(at));
-    coefficients.iter().rev().fold(Scalar::ZERO, |acc, a| acc * x + a)
+    coefficients
+        .iter()
+        .rev()
+        .fold(Scalar::ZERO, |acc, a| acc * x + a)
 }
 
 impl AwaitingDealings {
@@ -604,7 +684,11 @@ impl AwaitingDealings {
                 }
             }
         }
-        let next = AwaitingComplaints { params: self.params, index: self.index, received };
+        let next = AwaitingComplaints {
+            params: self.params,
+            index: self.index,
+            received,
+        };
         Ok((next, complaints))
     }
 }
@@ -619,17 +703,21 @@ impl AwaitingComplaints {
         dealings: &[Dealing],
         complaints: &[Complaint],
     ) -> Result<(TrusteeKeyShare, KeyGenOutcome), KeyGenError> {
-        let outcome = KeyGenOutcome::compute(&self.params, ctx, announcements, dealings, complaints)?;
+        let outcome =
+            KeyGenOutcome::compute(&self.params, ctx, announcements, dealings, complaints)?;
         let mut secret = Scalar::ZERO;
         for dealer in &outcome.qualified {
-            let (_, s) = self
-                .received
-                .iter()
-                .find(|(d, _)| d == dealer)
-                .ok_or(KeyGenError::InvalidMessage { author: *dealer, reason: "no valid share received" })?;
+            let (_, s) = self.received.iter().find(|(d, _)| d == dealer).ok_or(
+                KeyGenError::InvalidMessage {
+                    author: *dealer,
+                    reason: "no valid share received",
+                },
+            )?;
             secret += s;
         }
-        let vk = *outcome.verification_key(self.index).ok_or(KeyGenError::Index(self.index))?;
+        let vk = *outcome
+            .verification_key(self.index)
+            .ok_or(KeyGenError::Index(self.index))?;
         if RistrettoPoint::mul_base(&secret) != *vk.point() {
             secret.zeroize();
             return Err(KeyGenError::SelfDisqualified);

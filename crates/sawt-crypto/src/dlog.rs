@@ -63,7 +63,12 @@ impl DlogTable {
             baby.entry(k).or_insert(j);
         }
         let giant = -RistrettoPoint::mul_base(&Scalar::from(step));
-        DlogTable { baby, step, max, giant }
+        DlogTable {
+            baby,
+            step,
+            max,
+            giant,
+        }
     }
 
     /// The largest value this table decodes.
@@ -103,7 +108,10 @@ impl Default for DlogTable {
 
 impl core::fmt::Debug for DlogTable {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("DlogTable").field("max", &self.max).field("step", &self.step).finish()
+        f.debug_struct("DlogTable")
+            .field("max", &self.max)
+            .field("step", &self.step)
+            .finish()
     }
 }
 
@@ -116,9 +124,16 @@ mod tests {
     fn decodes_edges_and_rejects_out_of_range() {
         let t = DlogTable::with_step(1000, 16);
         for m in [0u64, 1, 15, 16, 17, 999, 1000] {
-            assert_eq!(t.decode(&RistrettoPoint::mul_base(&Scalar::from(m))), Some(m), "m={m}");
+            assert_eq!(
+                t.decode(&RistrettoPoint::mul_base(&Scalar::from(m))),
+                Some(m),
+                "m={m}"
+            );
         }
-        assert_eq!(t.decode(&RistrettoPoint::mul_base(&Scalar::from(1001u64))), None);
+        assert_eq!(
+            t.decode(&RistrettoPoint::mul_base(&Scalar::from(1001u64))),
+            None
+        );
         assert_eq!(t.decode(&-RistrettoPoint::mul_base(&Scalar::ONE)), None);
         assert_eq!(t.decode(&RistrettoPoint::identity()), Some(0));
     }
@@ -127,7 +142,13 @@ mod tests {
     fn default_table_decodes_two_to_the_21() {
         let t = DlogTable::default();
         let m = 1u64 << 21;
-        assert_eq!(t.decode(&RistrettoPoint::mul_base(&Scalar::from(m))), Some(m));
-        assert_eq!(t.decode(&RistrettoPoint::mul_base(&Scalar::from(496_279u64))), Some(496_279));
+        assert_eq!(
+            t.decode(&RistrettoPoint::mul_base(&Scalar::from(m))),
+            Some(m)
+        );
+        assert_eq!(
+            t.decode(&RistrettoPoint::mul_base(&Scalar::from(496_279u64))),
+            Some(496_279)
+        );
     }
 }

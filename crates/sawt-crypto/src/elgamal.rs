@@ -81,7 +81,10 @@ impl PublicKey {
 
     /// Prepares the key for fast encryption (a precomputed table, about 30 KiB).
     pub fn prepare(&self) -> EncryptionKey {
-        EncryptionKey { key: *self, table: Box::new(RistrettoBasepointTable::create(self.0.point())) }
+        EncryptionKey {
+            key: *self,
+            table: Box::new(RistrettoBasepointTable::create(self.0.point())),
+        }
     }
 }
 
@@ -118,7 +121,11 @@ impl EncryptionKey {
 
     /// Encrypts `m` with a fresh nonce; returns the ciphertext and the nonce (keep it secret,
     /// or reveal it to audit the ballot).
-    pub fn encrypt_with_rng<R: CryptoRng + ?Sized>(&self, m: u64, rng: &mut R) -> (Ciphertext, Nonce) {
+    pub fn encrypt_with_rng<R: CryptoRng + ?Sized>(
+        &self,
+        m: u64,
+        rng: &mut R,
+    ) -> (Ciphertext, Nonce) {
         let r = Nonce(random_nonzero_scalar(rng));
         (self.encrypt_with_nonce(m, &r), r)
     }
@@ -128,6 +135,27 @@ impl EncryptionKey {
         let alpha = RistrettoPoint::mul_base(&r.0);
         let beta = RistrettoPoint::mul_base(&Scalar::from(m)) + self.mul_key(&r.0);
         Ciphertext::from_points(alpha, beta)
+    }
+
+    /// Encrypts a secret `m ≤ max` (a selection or a small total), taking `m·G` from the
+    /// multiples `0·G … max·G` by constant-time selection instead of a multiplication.
+    pub(crate) fn encrypt_small_with_rng<R: CryptoRng + ?Sized>(
+        &self,
+        m: u64,
+        max: u64,
+        rng: &mut R,
+    ) -> (Ciphertext, Nonce) {
+        use subtle::{ConditionallySelectable, ConstantTimeEq};
+        let r = Nonce(random_nonzero_scalar(rng));
+        let g = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+        let (mut multiple, mut mg) = (RistrettoPoint::identity(), RistrettoPoint::identity());
+        for j in 0..=max {
+            mg.conditional_assign(&multiple, j.ct_eq(&m));
+            multiple += g;
+        }
+        let alpha = RistrettoPoint::mul_base(&r.0);
+        let beta = mg + self.mul_key(&r.0);
+        (Ciphertext::from_points(alpha, beta), r)
     }
 
     /// Re-encrypts: adds a fresh encryption of zero. Returns the new ciphertext and the added
@@ -156,7 +184,9 @@ impl EncryptionKey {
 
 impl fmt::Debug for EncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EncryptionKey").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("EncryptionKey")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -168,6 +198,11 @@ impl Nonce {
     /// Wraps a revealed nonce (an audited ballot's randomness).
     pub fn from_scalar(s: Scalar) -> Self {
         Nonce(s)
+    }
+
+    /// The nonce of a homomorphic sum: the sum of the nonces.
+    pub fn sum<'a>(nonces: impl IntoIterator<Item = &'a Nonce>) -> Nonce {
+        Nonce(nonces.into_iter().map(|n| n.0).sum())
     }
 
     /// The nonce's scalar, to reveal it in an audit.
@@ -206,7 +241,10 @@ impl TryFrom<CiphertextText> for Ciphertext {
 
 impl From<Ciphertext> for CiphertextText {
     fn from(c: Ciphertext) -> Self {
-        CiphertextText { alpha: c.alpha, beta: c.beta }
+        CiphertextText {
+            alpha: c.alpha,
+            beta: c.beta,
+        }
     }
 }
 
@@ -223,7 +261,10 @@ impl Ciphertext {
     }
 
     pub(crate) fn from_points(alpha: RistrettoPoint, beta: RistrettoPoint) -> Self {
-        Ciphertext { alpha: alpha.into(), beta: beta.into() }
+        Ciphertext {
+            alpha: alpha.into(),
+            beta: beta.into(),
+        }
     }
 
     /// `α = r·G`.
@@ -252,7 +293,10 @@ impl Ciphertext {
             a += c.alpha.point();
             b += c.beta.point();
         }
-        Ciphertext { alpha: a.into(), beta: b.into() }
+        Ciphertext {
+            alpha: a.into(),
+            beta: b.into(),
+        }
     }
 
     /// Canonical encoding `α ‖ β`.
@@ -306,7 +350,11 @@ impl CiphertextVector {
         key: &EncryptionKey,
         rng: &mut R,
     ) -> (CiphertextVector, Vec<Nonce>) {
-        let (cts, nonces) = self.0.iter().map(|c| key.reencrypt_with_rng(c, rng)).unzip();
+        let (cts, nonces) = self
+            .0
+            .iter()
+            .map(|c| key.reencrypt_with_rng(c, rng))
+            .unzip();
         (CiphertextVector(cts), nonces)
     }
 
@@ -327,7 +375,9 @@ impl CiphertextVector {
         if w == 0 || w > MAX_WIDTH {
             return Err(DecodeError::Count("vector width"));
         }
-        let cts = (0..w).map(|_| Ciphertext::read(&mut r)).collect::<Result<_, _>>()?;
+        let cts = (0..w)
+            .map(|_| Ciphertext::read(&mut r))
+            .collect::<Result<_, _>>()?;
         r.finish()?;
         Ok(CiphertextVector(cts))
     }
@@ -363,7 +413,10 @@ mod tests {
         let (c, _) = ek.reencrypt_with_rng(&a, &mut rng);
         assert_ne!(c, a);
         assert_eq!(table.decode(&sk.decrypt_to_point(&c)), Some(3));
-        assert_eq!(table.decode(&sk.decrypt_to_point(&Ciphertext::sum([&a, &b, &c]))), Some(10));
+        assert_eq!(
+            table.decode(&sk.decrypt_to_point(&Ciphertext::sum([&a, &b, &c]))),
+            Some(10)
+        );
     }
 
     #[test]

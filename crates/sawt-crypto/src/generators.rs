@@ -33,7 +33,10 @@ pub fn derive_generator(label: &[u8], index: u64) -> Element {
 /// Derives generators `0..count` of the family `label`, in parallel.
 pub fn derive_generators(label: &[u8], count: usize) -> Vec<Element> {
     use rayon::prelude::*;
-    (0..count as u64).into_par_iter().map(|i| derive_generator(label, i)).collect()
+    (0..count as u64)
+        .into_par_iter()
+        .map(|i| derive_generator(label, i))
+        .collect()
 }
 
 #[cfg(test)]

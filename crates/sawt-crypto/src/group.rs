@@ -40,7 +40,10 @@ pub struct Element {
 impl Element {
     /// Wraps a point, computing its canonical encoding (one compression).
     pub fn from_point(point: RistrettoPoint) -> Self {
-        Element { bytes: point.compress().to_bytes(), point }
+        Element {
+            bytes: point.compress().to_bytes(),
+            point,
+        }
     }
 
     /// The identity element.
@@ -55,10 +58,13 @@ impl Element {
 
     /// Decodes a canonical encoding (RFC 9496 §4.3.1); the identity is accepted.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let bytes: [u8; ENCODED_LEN] = bytes
-            .try_into()
-            .map_err(|_| DecodeError::Length { expected: ENCODED_LEN, actual: bytes.len() })?;
-        let point = CompressedRistretto(bytes).decompress().ok_or(DecodeError::NonCanonicalPoint)?;
+        let bytes: [u8; ENCODED_LEN] = bytes.try_into().map_err(|_| DecodeError::Length {
+            expected: ENCODED_LEN,
+            actual: bytes.len(),
+        })?;
+        let point = CompressedRistretto(bytes)
+            .decompress()
+            .ok_or(DecodeError::NonCanonicalPoint)?;
         Ok(Element { point, bytes })
     }
 
@@ -143,9 +149,10 @@ impl<'de> Deserialize<'de> for Element {
 
 /// Decodes a canonical scalar: 32 bytes little-endian, value < ℓ.
 pub fn decode_scalar(bytes: &[u8]) -> Result<Scalar, DecodeError> {
-    let bytes: [u8; ENCODED_LEN] = bytes
-        .try_into()
-        .map_err(|_| DecodeError::Length { expected: ENCODED_LEN, actual: bytes.len() })?;
+    let bytes: [u8; ENCODED_LEN] = bytes.try_into().map_err(|_| DecodeError::Length {
+        expected: ENCODED_LEN,
+        actual: bytes.len(),
+    })?;
     Option::from(Scalar::from_canonical_bytes(bytes)).ok_or(DecodeError::NonCanonicalScalar)
 }
 
@@ -162,7 +169,9 @@ pub fn scalar_from_hex(text: &str) -> Result<Scalar, DecodeError> {
 /// Decodes exactly 64 lowercase hexadecimal characters into 32 bytes.
 pub fn decode_hex32(text: &str) -> Result<[u8; ENCODED_LEN], DecodeError> {
     let ok = text.len() == 2 * ENCODED_LEN
-        && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if !ok {
         return Err(DecodeError::Hex(ENCODED_LEN));
     }
@@ -199,7 +208,10 @@ pub mod scalar_vec_hex {
     /// Deserializes a list of scalars, rejecting non-canonical values.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Scalar>, D::Error> {
         let texts = Vec::<String>::deserialize(d)?;
-        texts.iter().map(|t| scalar_from_hex(t).map_err(serde::de::Error::custom)).collect()
+        texts
+            .iter()
+            .map(|t| scalar_from_hex(t).map_err(serde::de::Error::custom))
+            .collect()
     }
 }
 
@@ -215,7 +227,10 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if self.bytes.len() < n {
-            return Err(DecodeError::Length { expected: n, actual: self.bytes.len() });
+            return Err(DecodeError::Length {
+                expected: n,
+                actual: self.bytes.len(),
+            });
         }
         let (head, tail) = self.bytes.split_at(n);
         self.bytes = tail;
@@ -244,7 +259,11 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn finish(self) -> Result<(), DecodeError> {
-        if self.bytes.is_empty() { Ok(()) } else { Err(DecodeError::Trailing) }
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::Trailing)
+        }
     }
 }
 

@@ -32,6 +32,7 @@ pub mod dkg;
 pub mod dlog;
 pub mod elgamal;
 pub mod error;
+pub mod fuzzing;
 pub mod generators;
 pub mod group;
 pub mod proofs;

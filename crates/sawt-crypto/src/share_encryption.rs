@@ -16,8 +16,8 @@
 //! The key is fresh for every message (fresh `ρ`), so the all-zero nonce is never reused
 //! under one key.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::ChaCha20Poly1305;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use rand_core::CryptoRng;
@@ -54,9 +54,13 @@ mod hex_box {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; BOX_LEN], D::Error> {
         let t = String::deserialize(d)?;
         let mut out = [0u8; BOX_LEN];
-        let lower = t.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+        let lower = t
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
         if !lower || t.len() != 2 * BOX_LEN {
-            return Err(serde::de::Error::custom("sealed share: 96 lowercase hex characters"));
+            return Err(serde::de::Error::custom(
+                "sealed share: 96 lowercase hex characters",
+            ));
         }
         hex::decode_to_slice(&t, &mut out).map_err(serde::de::Error::custom)?;
         Ok(out)
@@ -107,9 +111,18 @@ impl EncryptedShare {
         let key = derive_key(ctx, dealer, recipient, &ephemeral, recipient_key, &shared);
         let cipher = ChaCha20Poly1305::new_from_slice(&key[..]).expect("32-byte key");
         let sealed = cipher
-            .encrypt(&[0u8; 12].into(), Payload { msg: share.as_bytes(), aad: b"" })
+            .encrypt(
+                &[0u8; 12].into(),
+                Payload {
+                    msg: share.as_bytes(),
+                    aad: b"",
+                },
+            )
             .expect("ChaCha20-Poly1305 encryption of 32 bytes cannot fail");
-        EncryptedShare { ephemeral, sealed: sealed.try_into().expect("32 + 16 bytes") }
+        EncryptedShare {
+            ephemeral,
+            sealed: sealed.try_into().expect("32 + 16 bytes"),
+        }
     }
 
     /// Opens the box given the Diffie–Hellman point `K` (computed by the recipient as
@@ -122,11 +135,24 @@ impl EncryptedShare {
         recipient_key: &Element,
         shared: &Element,
     ) -> Result<Scalar, OpenError> {
-        let key = derive_key(ctx, dealer, recipient, &self.ephemeral, recipient_key, shared);
+        let key = derive_key(
+            ctx,
+            dealer,
+            recipient,
+            &self.ephemeral,
+            recipient_key,
+            shared,
+        );
         let cipher = ChaCha20Poly1305::new_from_slice(&key[..]).expect("32-byte key");
         let plain = Zeroizing::new(
             cipher
-                .decrypt(&[0u8; 12].into(), Payload { msg: &self.sealed, aad: b"" })
+                .decrypt(
+                    &[0u8; 12].into(),
+                    Payload {
+                        msg: &self.sealed,
+                        aad: b"",
+                    },
+                )
                 .map_err(|_| OpenError::Tag)?,
         );
         decode_scalar(&plain).map_err(|_| OpenError::Scalar)
@@ -163,10 +189,19 @@ mod tests {
         let boxed = EncryptedShare::seal_with_rng(&ctx, 1, 2, &ek, &s, &mut rng);
         let k = boxed.shared_point(&e);
         assert_eq!(boxed.open_with_shared_point(&ctx, 1, 2, &ek, &k), Ok(s));
-        assert_eq!(boxed.open_with_shared_point(&ctx, 1, 3, &ek, &k), Err(OpenError::Tag));
-        assert_eq!(boxed.open_with_shared_point(&ctx, 2, 2, &ek, &k), Err(OpenError::Tag));
+        assert_eq!(
+            boxed.open_with_shared_point(&ctx, 1, 3, &ek, &k),
+            Err(OpenError::Tag)
+        );
+        assert_eq!(
+            boxed.open_with_shared_point(&ctx, 2, 2, &ek, &k),
+            Err(OpenError::Tag)
+        );
         let mut bad = boxed.clone();
         bad.sealed[0] ^= 1;
-        assert_eq!(bad.open_with_shared_point(&ctx, 1, 2, &ek, &k), Err(OpenError::Tag));
+        assert_eq!(
+            bad.open_with_shared_point(&ctx, 1, 2, &ek, &k),
+            Err(OpenError::Tag)
+        );
     }
 }

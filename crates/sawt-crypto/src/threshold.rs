@@ -49,12 +49,18 @@ impl fmt::Debug for TrusteeKeyShare {
 }
 
 fn decryption_context(ctx: &Context, trustee: u32) -> Context {
-    ctx.clone().with(b"purpose", b"decryption").with_u64(b"trustee", u64::from(trustee))
+    ctx.clone()
+        .with(b"purpose", b"decryption")
+        .with_u64(b"trustee", u64::from(trustee))
 }
 
 impl TrusteeKeyShare {
     pub(crate) fn new(index: u32, secret: Scalar, verification_key: Element) -> Self {
-        TrusteeKeyShare { index, secret, verification_key }
+        TrusteeKeyShare {
+            index,
+            secret,
+            verification_key,
+        }
     }
 
     /// Restores a share from its secret scalar (the trustee's encrypted key file), checking
@@ -94,7 +100,11 @@ impl TrusteeKeyShare {
             &bases,
             rng,
         );
-        DecryptionShare { trustee: self.index, shares, proof }
+        DecryptionShare {
+            trustee: self.index,
+            shares,
+            proof,
+        }
     }
 }
 
@@ -156,7 +166,11 @@ impl DecryptionShare {
         let shares = (0..n).map(|_| r.element()).collect::<Result<_, _>>()?;
         let proof = DleqProof::read(&mut r)?;
         r.finish()?;
-        Ok(DecryptionShare { trustee, shares, proof })
+        Ok(DecryptionShare {
+            trustee,
+            shares,
+            proof,
+        })
     }
 }
 
@@ -186,7 +200,9 @@ pub fn combine(
 ) -> Result<Vec<RistrettoPoint>, DecryptionError> {
     let mut seen = BTreeSet::new();
     for s in shares {
-        let vk = outcome.verification_key(s.trustee).ok_or(DecryptionError::Index(s.trustee))?;
+        let vk = outcome
+            .verification_key(s.trustee)
+            .ok_or(DecryptionError::Index(s.trustee))?;
         if !seen.insert(s.trustee) {
             return Err(DecryptionError::Index(s.trustee));
         }
@@ -194,11 +210,17 @@ pub fn combine(
             return Err(DecryptionError::Shape(s.trustee));
         }
         s.verify(ctx, vk, cts)
-            .map_err(|source| DecryptionError::InvalidShare { trustee: s.trustee, source })?;
+            .map_err(|source| DecryptionError::InvalidShare {
+                trustee: s.trustee,
+                source,
+            })?;
     }
     let t = outcome.params.threshold as usize;
     if shares.len() < t {
-        return Err(DecryptionError::TooFewShares { available: shares.len(), threshold: outcome.params.threshold });
+        return Err(DecryptionError::TooFewShares {
+            available: shares.len(),
+            threshold: outcome.params.threshold,
+        });
     }
     let used = &shares[..t];
     let set: Vec<u32> = used.iter().map(|s| s.trustee).collect();
@@ -206,7 +228,10 @@ pub fn combine(
     Ok((0..cts.len())
         .into_par_iter()
         .map(|i| {
-            let xa = RistrettoPoint::vartime_multiscalar_mul(&lambdas, used.iter().map(|s| s.shares[i].point()));
+            let xa = RistrettoPoint::vartime_multiscalar_mul(
+                &lambdas,
+                used.iter().map(|s| s.shares[i].point()),
+            );
             cts[i].beta().point() - xa
         })
         .collect())

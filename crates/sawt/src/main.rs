@@ -1,1 +1,5 @@
-fn main() {}
+//! The `sawt` binary; everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    sawt::cli::main()
+}

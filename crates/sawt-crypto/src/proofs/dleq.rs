@@ -83,7 +83,12 @@ fn batch_weights(t: &mut merlin::Transcript, n: usize) -> Vec<Scalar> {
         .collect()
 }
 
-fn batch_transcript(ctx: &Context, x: &Element, bases: &[Element], ys: &[Element]) -> merlin::Transcript {
+fn batch_transcript(
+    ctx: &Context,
+    x: &Element,
+    bases: &[Element],
+    ys: &[Element],
+) -> merlin::Transcript {
     let mut t = ctx.transcript(b"dleq-batch");
     t.append_element(b"X", x);
     t.append_u64(b"n", bases.len() as u64);
@@ -104,7 +109,11 @@ fn commit_and_respond(
     t.append_element(b"A1", &a1);
     t.append_element(b"A2", &a2);
     let c = t.challenge_scalar(b"c");
-    DleqProof { a1, a2, response: k + c * x }
+    DleqProof {
+        a1,
+        a2,
+        response: k + c * x,
+    }
 }
 
 fn final_challenge(mut t: merlin::Transcript, p: &DleqProof) -> Result<Scalar, ProofError> {
@@ -139,9 +148,17 @@ impl DleqProof {
     ) -> Result<(), ProofError> {
         let c = final_challenge(single_transcript(ctx, s), self)?;
         let eq = batch.equation();
-        let eq = if *s.b1 == Element::generator() { eq.g(&self.response) } else { eq.point(s.b1, &self.response) };
+        let eq = if *s.b1 == Element::generator() {
+            eq.g(&self.response)
+        } else {
+            eq.point(s.b1, &self.response)
+        };
         eq.minus(&self.a1).point(s.x, &-c);
-        batch.equation().point(s.b2, &self.response).minus(&self.a2).point(s.y, &-c);
+        batch
+            .equation()
+            .point(s.b2, &self.response)
+            .minus(&self.a2)
+            .point(s.y, &-c);
         Ok(())
     }
 
@@ -159,15 +176,21 @@ impl DleqProof {
         bases: &[Element],
         rng: &mut R,
     ) -> (Vec<Element>, DleqProof) {
-        let ys: Vec<Element> =
-            bases.par_iter().map(|b| Element::from_point(b.point() * x)).collect();
+        let ys: Vec<Element> = bases
+            .par_iter()
+            .map(|b| Element::from_point(b.point() * x))
+            .collect();
         let mut t = batch_transcript(ctx, public, bases, &ys);
         let e = batch_weights(&mut t, bases.len());
-        let points: Vec<RistrettoPoint> = bases.iter().map(|b| *b.point()).collect();
-        let combined = vartime_msm_parallel(&e, &points);
         let k = Zeroizing::new(random_nonzero_scalar(rng));
         let a1 = Element::from_point(RistrettoPoint::mul_base(&k));
-        let a2 = Element::from_point(combined * *k);
+        let a2 = if let [base] = bases {
+            // One base: k·(e₀·B) = (k·e₀)·B, one multiplication instead of two.
+            Element::from_point(base.point() * (*k * e[0]))
+        } else {
+            let points: Vec<RistrettoPoint> = bases.iter().map(|b| *b.point()).collect();
+            Element::from_point(vartime_msm_parallel(&e, &points) * *k)
+        };
         (ys.clone(), commit_and_respond(t, a1, a2, &k, x))
     }
 
@@ -186,7 +209,11 @@ impl DleqProof {
         let mut t = batch_transcript(ctx, public, bases, ys);
         let e = batch_weights(&mut t, bases.len());
         let c = final_challenge(t, self)?;
-        batch.equation().g(&self.response).minus(&self.a1).point(public, &-c);
+        batch
+            .equation()
+            .g(&self.response)
+            .minus(&self.a1)
+            .point(public, &-c);
         let mut eq = batch.equation().minus(&self.a2);
         for ((b, y), ei) in bases.iter().zip(ys).zip(&e) {
             eq = eq.point(b, &(self.response * ei)).point(y, &-(c * ei));
@@ -206,7 +233,9 @@ impl DleqProof {
     }
 
     /// Verifies many single-form proofs in one batch.
-    pub fn verify_many(items: &[(&Context, DleqStatement<'_>, &DleqProof)]) -> Result<(), ProofError> {
+    pub fn verify_many(
+        items: &[(&Context, DleqStatement<'_>, &DleqProof)],
+    ) -> Result<(), ProofError> {
         verify_batch(items, |(ctx, s, p), b| p.queue(ctx, s, b))
     }
 
@@ -254,7 +283,12 @@ mod tests {
         let big_x = Element::from_point(RistrettoPoint::mul_base(&x));
         let b2 = derive_generator(b"t", 1);
         let y = Element::from_point(b2.point() * x);
-        let s = DleqStatement { b1: &g, x: &big_x, b2: &b2, y: &y };
+        let s = DleqStatement {
+            b1: &g,
+            x: &big_x,
+            b2: &b2,
+            y: &y,
+        };
         let p = DleqProof::prove_with_rng(&ctx, &s, &x, &mut rng);
         p.verify(&ctx, &s).unwrap();
         let wrong = Element::from_point(b2.point() * (x + Scalar::ONE));
@@ -267,12 +301,18 @@ mod tests {
         for i in 0..ys.len() {
             let mut bad = ys.clone();
             bad[i] = Element::from_point(bad[i].point() + RistrettoPoint::mul_base(&Scalar::ONE));
-            assert!(bp.verify_batch(&ctx, &big_x, &bases, &bad).is_err(), "tampered share {i}");
+            assert!(
+                bp.verify_batch(&ctx, &big_x, &bases, &bad).is_err(),
+                "tampered share {i}"
+            );
         }
         let mut swapped = ys.clone();
         swapped.swap(0, 1);
         assert!(bp.verify_batch(&ctx, &big_x, &bases, &swapped).is_err());
-        assert!(bp.verify_batch(&ctx, &big_x, &bases[..4], &ys[..4]).is_err());
+        assert!(
+            bp.verify_batch(&ctx, &big_x, &bases[..4], &ys[..4])
+                .is_err()
+        );
         assert_eq!(DleqProof::from_bytes(&bp.to_bytes()).unwrap(), bp);
     }
 }

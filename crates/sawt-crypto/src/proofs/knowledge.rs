@@ -56,15 +56,25 @@ impl EncryptionKnowledgeProof {
         rng: &mut R,
     ) -> Result<Self, ProofError> {
         if nonces.len() != ct.width() || ct.width() == 0 || ct.width() > MAX_WIDTH {
-            return Err(ProofError::Shape("one nonce per component, width 1..=MAX_WIDTH"));
+            return Err(ProofError::Shape(
+                "one nonce per component, width 1..=MAX_WIDTH",
+            ));
         }
-        let ks: Zeroizing<Vec<Scalar>> =
-            Zeroizing::new((0..ct.width()).map(|_| random_nonzero_scalar(rng)).collect());
-        let commitments: Vec<Element> =
-            ks.iter().map(|k| Element::from_point(RistrettoPoint::mul_base(k))).collect();
+        let ks: Zeroizing<Vec<Scalar>> = Zeroizing::new(
+            (0..ct.width())
+                .map(|_| random_nonzero_scalar(rng))
+                .collect(),
+        );
+        let commitments: Vec<Element> = ks
+            .iter()
+            .map(|k| Element::from_point(RistrettoPoint::mul_base(k)))
+            .collect();
         let c = challenge(ctx, ct, &commitments);
         let responses = ks.iter().zip(nonces).map(|(k, r)| k + c * r.0).collect();
-        Ok(EncryptionKnowledgeProof { commitments, responses })
+        Ok(EncryptionKnowledgeProof {
+            commitments,
+            responses,
+        })
     }
 
     /// Queues the check for `ct`.
@@ -76,7 +86,9 @@ impl EncryptionKnowledgeProof {
     ) -> Result<(), ProofError> {
         let w = ct.width();
         if w == 0 || w > MAX_WIDTH || self.commitments.len() != w || self.responses.len() != w {
-            return Err(ProofError::Shape("proof width does not match the ciphertext"));
+            return Err(ProofError::Shape(
+                "proof width does not match the ciphertext",
+            ));
         }
         if self.commitments.iter().any(Element::is_identity) {
             return Err(ProofError::Shape("identity commitment"));
@@ -120,10 +132,15 @@ impl EncryptionKnowledgeProof {
         if w == 0 || w > MAX_WIDTH {
             return Err(DecodeError::Count("proof width"));
         }
-        let commitments = (0..w).map(|_| r.element_nonidentity()).collect::<Result<_, _>>()?;
+        let commitments = (0..w)
+            .map(|_| r.element_nonidentity())
+            .collect::<Result<_, _>>()?;
         let responses = (0..w).map(|_| r.scalar()).collect::<Result<_, _>>()?;
         r.finish()?;
-        Ok(EncryptionKnowledgeProof { commitments, responses })
+        Ok(EncryptionKnowledgeProof {
+            commitments,
+            responses,
+        })
     }
 }
 
@@ -144,6 +161,9 @@ mod tests {
         assert!(p.verify(&mallory, &ct).is_err());
         let (copy, _) = ct.reencrypt_with_rng(&ek, &mut rng);
         assert!(p.verify(&alice, &copy).is_err());
-        assert_eq!(EncryptionKnowledgeProof::from_bytes(&p.to_bytes()).unwrap(), p);
+        assert_eq!(
+            EncryptionKnowledgeProof::from_bytes(&p.to_bytes()).unwrap(),
+            p
+        );
     }
 }

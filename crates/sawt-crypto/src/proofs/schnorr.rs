@@ -52,7 +52,13 @@ impl SchnorrProof {
         let k = Zeroizing::new(random_nonzero_scalar(rng));
         let a = Element::from_point(mul_maybe_base(base, &k));
         let c = challenge(ctx, base, &public, &a);
-        (public, SchnorrProof { commitment: a, response: *k + c * x })
+        (
+            public,
+            SchnorrProof {
+                commitment: a,
+                response: *k + c * x,
+            },
+        )
     }
 
     /// Queues the check into a batch.
@@ -64,7 +70,9 @@ impl SchnorrProof {
         batch: &mut BatchVerifier,
     ) -> Result<(), ProofError> {
         if x.is_identity() || self.commitment.is_identity() {
-            return Err(ProofError::Shape("identity in a Schnorr statement or commitment"));
+            return Err(ProofError::Shape(
+                "identity in a Schnorr statement or commitment",
+            ));
         }
         let c = challenge(ctx, base, x, &self.commitment);
         let eq = batch.equation();
@@ -106,7 +114,10 @@ impl SchnorrProof {
     }
 
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(SchnorrProof { commitment: r.element_nonidentity()?, response: r.scalar()? })
+        Ok(SchnorrProof {
+            commitment: r.element_nonidentity()?,
+            response: r.scalar()?,
+        })
     }
 
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
@@ -117,7 +128,11 @@ impl SchnorrProof {
 
 /// `s·B`, through the precomputed table when `B = G`.
 pub(crate) fn mul_maybe_base(base: &Element, s: &Scalar) -> RistrettoPoint {
-    if *base == Element::generator() { RistrettoPoint::mul_base(s) } else { base.point() * s }
+    if *base == Element::generator() {
+        RistrettoPoint::mul_base(s)
+    } else {
+        base.point() * s
+    }
 }
 
 #[cfg(test)]
@@ -132,7 +147,11 @@ mod tests {
         let x = random_nonzero_scalar(&mut rng);
         let (public, proof) = SchnorrProof::prove_with_rng(&ctx, &g, &x, &mut rng);
         proof.verify(&ctx, &g, &public).unwrap();
-        assert!(proof.verify(&Context::new(b"election"), &g, &public).is_err());
+        assert!(
+            proof
+                .verify(&Context::new(b"election"), &g, &public)
+                .is_err()
+        );
         let other = Element::from_point(RistrettoPoint::mul_base(&(x + Scalar::ONE)));
         assert!(proof.verify(&ctx, &g, &other).is_err());
         let h = crate::generators::derive_generator(b"test", 0);

@@ -1,0 +1,64 @@
+//! Command-line parsing and dispatch. Exit code 0 on success; otherwise one clear line on
+//! stderr and a non-zero code.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Sawt: end-to-end verifiable elections.
+#[derive(Debug, Parser)]
+#[command(name = "sawt", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a whole election at the cryptographic level and check its result.
+    Demo(crate::demo::DemoArgs),
+    /// Measure performance.
+    Bench {
+        /// Which part to measure.
+        part: BenchPart,
+        /// Print one JSON object per line per measurement.
+        #[arg(long)]
+        json: bool,
+        /// Worker threads (figures in BENCHMARKS.md are for one core).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Scale the number of repetitions (1 = the figures' setting; smaller is quicker).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+    },
+}
+
+/// Parts that `sawt bench` measures.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BenchPart {
+    /// The cryptographic core.
+    Crypto,
+}
+
+/// Parses the arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => crate::demo::run(&args),
+        Command::Bench {
+            part: BenchPart::Crypto,
+            json,
+            threads,
+            scale,
+        } => crate::bench::crypto(json, threads, scale),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sawt: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The `sawt` binary as a user runs it.
+
+use std::process::Command;
+
+fn sawt(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sawt"))
+        .args(args)
+        .output()
+        .expect("run sawt")
+}
+
+#[test]
+fn demo_totals_equal_the_votes_cast_with_a_trustee_absent() {
+    let out = sawt(&["demo", "--voters", "150"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("trustee 4 absent"));
+    assert!(stdout.contains("Every proof verified"));
+    assert!(stdout.contains("Decrypted totals equal the votes cast"));
+    assert!(!stdout.contains("MISMATCH"));
+    // Eight candidate rows, each marked ok.
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.trim_end().ends_with(" ok"))
+            .count(),
+        8
+    );
+}
+
+#[test]
+fn demo_refuses_impossible_settings_with_one_clear_line() {
+    let out = sawt(&[
+        "demo",
+        "--voters",
+        "10",
+        "--trustees",
+        "3",
+        "--threshold",
+        "3",
+        "--absent",
+        "2",
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.starts_with("sawt: "), "stderr: {stderr}");
+    let out = sawt(&["demo", "--threshold", "0"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn bench_prints_one_json_object_per_measurement() {
+    let out = sawt(&["bench", "crypto", "--json", "--scale", "0.01"]);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert!(rows.len() >= 15);
+    for r in &rows {
+        for field in ["bench", "per", "threads"] {
+            assert!(r.get(field).is_some(), "{r} lacks {field}");
+        }
+        assert!(r["us"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(r["unit_us"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    let names: Vec<&str> = rows.iter().map(|r| r["bench"].as_str().unwrap()).collect();
+    for n in [
+        "crypto.selection.encrypt_prove",
+        "crypto.selection.verify_batch",
+        "crypto.decryption_share.prove",
+        "crypto.keygen",
+        "crypto.dlog.decode_worst",
+    ] {
+        assert!(names.contains(&n), "missing {n}");
+    }
+}
