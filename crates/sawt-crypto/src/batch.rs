@@ -179,9 +179,10 @@ impl Equation<'_> {
     }
 }
 
-/// Verifies many items in one batch; on failure, names the first item that fails alone.
+/// Verifies many items in one batch; on failure, names the first item (in the order given)
+/// that fails on its own.
 ///
-/// `queue` adds one item's equations (or rejects its shape at once).
+/// `queue` adds one item's equations, or rejects its shape at once.
 pub(crate) fn verify_batch<T: Sync>(
     items: &[T],
     queue: impl Fn(&T, &mut BatchVerifier) -> Result<(), ProofError> + Sync,
@@ -191,25 +192,34 @@ pub(crate) fn verify_batch<T: Sync>(
     }
     // Split across threads: each thread checks its own sub-batch with its own weights.
     let per = items.len().div_ceil(rayon::current_num_threads()).max(256);
-    let failed: Option<usize> = items
+    let failed: Option<Option<usize>> = items
         .par_chunks(per)
         .enumerate()
         .filter_map(|(chunk, part)| {
             let mut batch = BatchVerifier::new();
+            let mut shape_error = None;
             for (i, item) in part.iter().enumerate() {
                 if queue(item, &mut batch).is_err() {
-                    return Some(chunk * per + i);
+                    shape_error = Some(i);
+                    break;
                 }
             }
-            batch
-                .verify()
-                .is_err()
-                .then(|| chunk * per + first_failure(part, &queue).unwrap_or(0))
+            let ok = shape_error.is_none() && batch.verify().is_ok();
+            if ok {
+                return None;
+            }
+            // Something in this chunk is wrong: find the first item that fails alone. An
+            // item before a malformed one may already fail its equations.
+            let end = shape_error.unwrap_or(part.len());
+            let first = first_failure(&part[..end], &queue).or(shape_error);
+            Some(first.map(|i| chunk * per + i))
         })
-        .min();
+        .min_by_key(|f| f.unwrap_or(usize::MAX));
     match failed {
         None => Ok(()),
-        Some(index) => Err(ProofError::BatchItem { index }),
+        Some(Some(index)) => Err(ProofError::BatchItem { index }),
+        // The batch failed but no item fails alone: possible only with probability 2^-128.
+        Some(None) => Err(ProofError::Equation),
     }
 }
 

@@ -26,6 +26,31 @@
 //! cloned or serialised, and every secret in them is zeroized on drop. They MUST NOT be sent
 //! anywhere.
 //!
+//! The secret states cannot be copied or serialised:
+//!
+//! ```compile_fail
+//! fn copy(s: &sawt_crypto::dkg::TrusteeSetup) -> sawt_crypto::dkg::TrusteeSetup {
+//!     s.clone()
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! fn send(s: &sawt_crypto::dkg::AwaitingComplaints) -> String {
+//!     serde_json::to_string(s).unwrap()
+//! }
+//! ```
+//!
+//! and a consumed state cannot be used again:
+//!
+//! ```compile_fail
+//! use sawt_crypto::dkg::*;
+//! fn twice(s: TrusteeSetup, ctx: &sawt_crypto::Context, a: &[Announcement]) {
+//!     let mut rng = sawt_crypto::rng::os_rng();
+//!     let _ = s.deal_with_rng(ctx, a, &mut rng);
+//!     let _ = s.deal_with_rng(ctx, a, &mut rng);
+//! }
+//! ```
+//!
 //! Joint-Feldman lets the last dealer bias the joint key's distribution (Gennaro et al.); for
 //! ElGamal encryption this is harmless, as the paper shows, and it is the construction
 //! ElectionGuard uses.
@@ -176,6 +201,12 @@ impl Dealing {
         }
         if self.commitments.iter().any(Element::is_identity) {
             return Err(bad("identity commitment"));
+        }
+        if self.shares.iter().any(|s| s.ephemeral.is_identity()) {
+            return Err(bad("identity ephemeral key in a sealed share"));
+        }
+        if self.shares.iter().any(|s| s.ephemeral.is_identity()) {
+            return Err(bad("identity ephemeral key in a sealed share"));
         }
         self.proof
             .verify(
@@ -643,7 +674,8 @@ impl AwaitingDealings {
     ) -> Result<(AwaitingComplaints, Vec<Complaint>), KeyGenError> {
         check_announcements(&self.params, ctx, announcements)?;
         let my_key = *encryption_key_of(announcements, self.index)?;
-        let mut received = Vec::new();
+        // Sized once, so that no reallocation leaves copies of shares behind.
+        let mut received = Vec::with_capacity(dealings.len());
         let mut complaints = Vec::new();
         for d in dealings {
             if d.verify(&self.params, ctx).is_err() {
@@ -705,7 +737,7 @@ impl AwaitingComplaints {
     ) -> Result<(TrusteeKeyShare, KeyGenOutcome), KeyGenError> {
         let outcome =
             KeyGenOutcome::compute(&self.params, ctx, announcements, dealings, complaints)?;
-        let mut secret = Scalar::ZERO;
+        let mut secret = Zeroizing::new(Scalar::ZERO);
         for dealer in &outcome.qualified {
             let (_, s) = self.received.iter().find(|(d, _)| d == dealer).ok_or(
                 KeyGenError::InvalidMessage {
@@ -713,16 +745,15 @@ impl AwaitingComplaints {
                     reason: "no valid share received",
                 },
             )?;
-            secret += s;
+            *secret += s;
         }
         let vk = *outcome
             .verification_key(self.index)
             .ok_or(KeyGenError::Index(self.index))?;
         if RistrettoPoint::mul_base(&secret) != *vk.point() {
-            secret.zeroize();
             return Err(KeyGenError::SelfDisqualified);
         }
-        Ok((TrusteeKeyShare::new(self.index, secret, vk), outcome))
+        Ok((TrusteeKeyShare::new(self.index, *secret, vk), outcome))
     }
 }
 

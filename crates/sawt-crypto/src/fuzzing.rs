@@ -19,6 +19,10 @@
 //! canonical, so the JSON check ([`round_trip_json`]) is byte-exact only modulo those. This
 //! crate has no JSON parser of its own (serde_json is only a dev-dependency), so the caller
 //! passes one in through [`JsonCodec`].
+//!
+//! [`targets`] lists every check under its fuzz target's name, with valid encodings freshly
+//! made through the public API. They seed the fuzzers' corpus
+//! (`fuzz/examples/seed_corpus.rs`), and the property tests flip, truncate and extend them.
 
 use core::fmt::Debug;
 

@@ -86,26 +86,48 @@ impl TrusteeKeyShare {
     }
 
     /// Computes and proves this trustee's decryption shares for `cts`.
+    ///
+    /// A trivial ciphertext (`α = 0`, such as the sum of no ballots) has the share `0` and is
+    /// left out of the proof: its plaintext is `β` itself.
     pub fn decrypt_with_rng<R: CryptoRng + ?Sized>(
         &self,
         ctx: &Context,
         cts: &[Ciphertext],
         rng: &mut R,
     ) -> DecryptionShare {
-        let bases: Vec<Element> = cts.iter().map(|c| *c.alpha()).collect();
-        let (shares, proof) = DleqProof::prove_batch_with_rng(
+        let bases = nontrivial_bases(cts);
+        let (proved, proof) = DleqProof::prove_batch_with_rng(
             &decryption_context(ctx, self.index),
             &self.verification_key,
             &self.secret,
             &bases,
             rng,
         );
+        let mut proved = proved.into_iter();
+        let shares = cts
+            .iter()
+            .map(|c| {
+                if c.alpha().is_identity() {
+                    Element::identity()
+                } else {
+                    proved.next().expect("one share per non-trivial ciphertext")
+                }
+            })
+            .collect();
         DecryptionShare {
             trustee: self.index,
             shares,
             proof,
         }
     }
+}
+
+/// The `α` of every non-trivial ciphertext, in order: the bases of the batched proof.
+fn nontrivial_bases(cts: &[Ciphertext]) -> Vec<Element> {
+    cts.iter()
+        .map(|c| *c.alpha())
+        .filter(|a| !a.is_identity())
+        .collect()
 }
 
 /// One trustee's decryption shares for a list of ciphertexts, with their proof.
@@ -131,12 +153,21 @@ impl DecryptionShare {
         if self.shares.len() != cts.len() {
             return Err(ProofError::Shape("one share per ciphertext"));
         }
-        let bases: Vec<Element> = cts.iter().map(|c| *c.alpha()).collect();
+        let mut proved = Vec::with_capacity(cts.len());
+        for (c, m) in cts.iter().zip(&self.shares) {
+            if !c.alpha().is_identity() {
+                proved.push(*m);
+            } else if !m.is_identity() {
+                return Err(ProofError::Shape(
+                    "the share of a trivial ciphertext must be 0",
+                ));
+            }
+        }
         self.proof.verify_batch(
             &decryption_context(ctx, self.trustee),
             verification_key,
-            &bases,
-            &self.shares,
+            &nontrivial_bases(cts),
+            &proved,
         )
     }
 
@@ -174,8 +205,13 @@ impl DecryptionShare {
     }
 }
 
-/// `λ_j` for interpolation at zero over the index set `set`.
+/// `λ_j` for interpolation at zero over the index set `set`, whose indices MUST be distinct
+/// and non-zero ([`combine`] checks this before calling it).
 pub fn lagrange_coefficient(j: u32, set: &[u32]) -> Scalar {
+    debug_assert!(
+        set.iter().all(|&m| m != 0) && (1..set.len()).all(|i| !set[..i].contains(&set[i])),
+        "Lagrange interpolation over repeated or zero indices"
+    );
     let xj = Scalar::from(u64::from(j));
     let (mut num, mut den) = (Scalar::ONE, Scalar::ONE);
     for &m in set.iter().filter(|&&m| m != j) {

@@ -277,3 +277,32 @@ fn too_many_cheaters_stop_the_key_generation() {
             .is_err()
     );
 }
+
+#[test]
+fn an_empty_tally_and_trivial_ciphertexts_decrypt() {
+    let mut rng = sawt_crypto::rng::os_rng();
+    let run = dkg::run_local_with_rng(KeyGenParams::new(2, 3).unwrap(), &ctx(), &mut rng).unwrap();
+    let empty = Ciphertext::sum(&[]);
+    let cts = [empty, encrypt_all(&run.outcome, &[4])[0]];
+    let table = DlogTable::new(10);
+    for set in [&cts[..1], &cts[..], &[][..]] {
+        let shares: Vec<DecryptionShare> = run
+            .shares
+            .iter()
+            .map(|s| s.decrypt_with_rng(&ctx(), set, &mut rng))
+            .collect();
+        let plain = decrypt_small(&run.outcome, &ctx(), set, &shares[1..], &table).unwrap();
+        assert_eq!(plain, [0u64, 4][..set.len()]);
+        let bytes = shares[0].to_bytes();
+        assert_eq!(DecryptionShare::from_bytes(&bytes).unwrap(), shares[0]);
+    }
+    // A non-zero share for a trivial ciphertext is rejected.
+    let mut shares: Vec<DecryptionShare> = run
+        .shares
+        .iter()
+        .map(|s| s.decrypt_with_rng(&ctx(), &cts, &mut rng))
+        .collect();
+    shares[0].shares[0] = shares[0].shares[1];
+    let vk = run.outcome.verification_key(1).unwrap();
+    assert!(shares[0].verify(&ctx(), vk, &cts).is_err());
+}

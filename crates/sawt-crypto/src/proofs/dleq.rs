@@ -12,7 +12,8 @@
 //! `Yᵢ` makes the combined statement false except with probability 1/ℓ. This is the proof of
 //! a trustee's decryption shares for a whole tally.
 //!
-//! Encoding of either: `A₁ ‖ A₂ ‖ z` (96 bytes), `A₁, A₂ ≠ 0`.
+//! Encoding of either: `A₁ ‖ A₂ ‖ z` (96 bytes), `A₁ ≠ 0`; `A₂ ≠ 0` is checked by the verifier,
+//! except in a batched proof over no bases (`n = 0`), where `A₂` must be the identity.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -116,8 +117,14 @@ fn commit_and_respond(
     }
 }
 
-fn final_challenge(mut t: merlin::Transcript, p: &DleqProof) -> Result<Scalar, ProofError> {
-    if p.a1.is_identity() || p.a2.is_identity() {
+/// Absorbs the commitments and draws `c`. `A₂` may be the identity only in a batched proof
+/// over no bases, where the combined base is the identity itself.
+fn final_challenge(
+    mut t: merlin::Transcript,
+    p: &DleqProof,
+    empty_batch: bool,
+) -> Result<Scalar, ProofError> {
+    if p.a1.is_identity() || (p.a2.is_identity() && !empty_batch) {
         return Err(ProofError::Shape("identity commitment"));
     }
     t.append_element(b"A1", &p.a1);
@@ -146,7 +153,7 @@ impl DleqProof {
         s: &DleqStatement<'_>,
         batch: &mut BatchVerifier,
     ) -> Result<(), ProofError> {
-        let c = final_challenge(single_transcript(ctx, s), self)?;
+        let c = final_challenge(single_transcript(ctx, s), self, false)?;
         let eq = batch.equation();
         let eq = if *s.b1 == Element::generator() {
             eq.g(&self.response)
@@ -208,7 +215,7 @@ impl DleqProof {
         }
         let mut t = batch_transcript(ctx, public, bases, ys);
         let e = batch_weights(&mut t, bases.len());
-        let c = final_challenge(t, self)?;
+        let c = final_challenge(t, self, bases.is_empty())?;
         batch
             .equation()
             .g(&self.response)
@@ -257,7 +264,7 @@ impl DleqProof {
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(DleqProof {
             a1: r.element_nonidentity()?,
-            a2: r.element_nonidentity()?,
+            a2: r.element()?, // the identity only over no bases; checked in verification
             response: r.scalar()?,
         })
     }

@@ -204,10 +204,10 @@ impl RangeProof {
         max: u64,
         batch: &mut BatchVerifier,
     ) -> Result<(), ProofError> {
-        let n = (max + 1) as usize;
         if max == 0 || max > MAX_RANGE {
             return Err(ProofError::Shape("range bound out of 1..=MAX_RANGE"));
         }
+        let n = (max + 1) as usize;
         if self.a.len() != n || self.b.len() != n || self.c.len() != n - 1 || self.v.len() != n {
             return Err(ProofError::Shape(
                 "range proof has the wrong number of branches",
