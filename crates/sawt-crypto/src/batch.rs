@@ -6,7 +6,7 @@
 //! multiplication; coefficients on shared bases (`G`, the election key) are merged first. A
 //! false equation survives with probability at most 2^-128 per batch.
 //!
-//! When a batch fails, [`verify_batch`] re-verifies the items one by one and names the first
+//! When a batch fails, `verify_batch` re-verifies the items one by one and names the first
 //! that fails, so a bad ballot is found without trusting anyone.
 //!
 //! The weights come from the operating system's CSPRNG (seeded once per batch and expanded
@@ -24,7 +24,7 @@ use crate::error::ProofError;
 use crate::group::Element;
 
 /// Random 128-bit weights: SHA-512 of a 32-byte OS seed and a counter, four per block.
-struct Weights {
+pub(crate) struct Weights {
     seed: [u8; 32],
     counter: u64,
     block: [u8; 64],
@@ -32,7 +32,7 @@ struct Weights {
 }
 
 impl Weights {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut seed = [0u8; 32];
         crate::rng::os_rng().fill_bytes(&mut seed);
         Weights {
@@ -43,7 +43,7 @@ impl Weights {
         }
     }
 
-    fn next(&mut self) -> Scalar {
+    pub(crate) fn next(&mut self) -> Scalar {
         if self.used == 4 {
             let mut h = Sha512::new();
             h.update(self.seed);
@@ -57,6 +57,21 @@ impl Weights {
         self.used += 1;
         Scalar::from_bytes_mod_order(w)
     }
+}
+
+/// Public challenges expanded from a transcript seed (`protocol-spec/crypto.md` §5.2.2):
+/// `eᵢ = SHA-512("sawt/v1/weight" ‖ seed ‖ u64le(i)) mod ℓ` for `i < n`, in parallel.
+pub(crate) fn weights_from_seed(seed: &[u8; 32], n: usize) -> Vec<Scalar> {
+    (0..n as u64)
+        .into_par_iter()
+        .map(|i| {
+            let mut h = Sha512::new();
+            h.update(b"sawt/v1/weight");
+            h.update(seed);
+            h.update(i.to_le_bytes());
+            Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+        })
+        .collect()
 }
 
 /// Accumulates weighted verification equations and checks them all at once.

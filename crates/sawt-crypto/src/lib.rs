@@ -20,6 +20,9 @@
 //! | [`dkg`] | joint-Feldman key generation with verifiable complaints, as typestates |
 //! | [`share_encryption`] | hybrid encryption of key-generation shares |
 //! | [`threshold`] | decryption shares with proofs, Lagrange combination |
+//! | [`list`] | lists of vector ciphertexts, streaming canonical encoding |
+//! | [`shuffle`] | re-encryption shuffle with a Terelius–Wikström proof |
+//! | [`mixnet`] | mixer cascades, their verification, and decoding the mixed ballots |
 //!
 //! Secrets are zeroized on drop and never printed; randomness comes from the operating system
 //! ([`rng::os_rng`]) unless a caller passes its own CSPRNG to a `*_with_rng` function.
@@ -35,9 +38,12 @@ pub mod error;
 pub mod fuzzing;
 pub mod generators;
 pub mod group;
+pub mod list;
+pub mod mixnet;
 pub mod proofs;
 pub mod rng;
 pub mod share_encryption;
+pub mod shuffle;
 pub mod threshold;
 pub mod transcript;
 

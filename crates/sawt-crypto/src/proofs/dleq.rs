@@ -20,10 +20,11 @@ use curve25519_dalek::scalar::Scalar;
 use rand_core::CryptoRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
-use crate::batch::{BatchVerifier, vartime_msm_parallel, verify_batch, verify_one};
+use crate::batch::{
+    BatchVerifier, vartime_msm_parallel, verify_batch, verify_one, weights_from_seed,
+};
 use crate::elgamal::random_nonzero_scalar;
 use crate::error::{DecodeError, ProofError};
 use crate::group::{Element, Reader, Writer, scalar_hex};
@@ -72,16 +73,7 @@ fn single_transcript(ctx: &Context, s: &DleqStatement<'_>) -> merlin::Transcript
 fn batch_weights(t: &mut merlin::Transcript, n: usize) -> Vec<Scalar> {
     let mut seed = [0u8; 32];
     t.challenge_bytes(b"weights", &mut seed);
-    (0..n as u64)
-        .into_par_iter()
-        .map(|i| {
-            let mut h = Sha512::new();
-            h.update(b"sawt/v1/weight");
-            h.update(seed);
-            h.update(i.to_le_bytes());
-            Scalar::from_bytes_mod_order_wide(&h.finalize().into())
-        })
-        .collect()
+    weights_from_seed(&seed, n)
 }
 
 fn batch_transcript(
