@@ -469,9 +469,13 @@ impl ShuffleProof {
         let fixed = RistrettoPoint::vartime_multiscalar_mul(&scalars, &points);
 
         // Per-entry terms, in chunks.
+        // Chunks small enough to keep every thread busy, large enough for Pippenger.
+        let chunk = n
+            .div_ceil(4 * rayon::current_num_threads())
+            .clamp(256, CHUNK);
         let per_entry = (0..n)
             .into_par_iter()
-            .chunks(CHUNK)
+            .chunks(chunk)
             .map(|idx| {
                 let mut s = Vec::with_capacity(idx.len() * (4 + 4 * w));
                 let mut p = Vec::with_capacity(idx.len() * (4 + 4 * w));

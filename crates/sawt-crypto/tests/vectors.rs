@@ -305,3 +305,61 @@ fn keygen_and_decryption_vectors() {
         "wrong context"
     );
 }
+
+#[test]
+fn shuffle_vectors() {
+    use sawt_crypto::list::CiphertextList;
+    use sawt_crypto::shuffle::ShuffleProof;
+    let v = load("shuffle.json");
+    let ctx = context(&v);
+    let election = bytes(&v["election"]);
+    let key = PublicKey::from_element(element(&v["public_key"])).unwrap();
+    let input = CiphertextList::from_bytes(&bytes(&v["inputs"])).unwrap();
+    let output = CiphertextList::from_bytes(&bytes(&v["outputs"])).unwrap();
+    let proof_bytes = bytes(&v["proof"]);
+    let proof = ShuffleProof::from_bytes(&proof_bytes).unwrap();
+    proof
+        .verify(&ctx, &election, 1, &key, &input, &output)
+        .unwrap();
+    assert!(
+        proof
+            .verify(&ctx, &election, 2, &key, &input, &output)
+            .is_err()
+    );
+    for at in (20..proof_bytes.len()).step_by(29) {
+        if let Ok(p) = ShuffleProof::from_bytes(&flipped(&proof_bytes, at)) {
+            let ok = p.verify(&ctx, &election, 1, &key, &input, &output);
+            assert!(ok.is_err(), "flip at {at}");
+        }
+    }
+    // The outputs decrypt to a permutation of the messages.
+    let x = scalar(&v["secret_key"]);
+    let table = DlogTable::new(16);
+    let mut got: Vec<Vec<u64>> = output
+        .entries()
+        .map(|e| {
+            e.iter()
+                .map(|c| {
+                    table
+                        .decode(&(c.beta().point() - c.alpha().point() * x))
+                        .unwrap()
+                })
+                .collect()
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<Vec<u64>> = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            m.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect()
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+}

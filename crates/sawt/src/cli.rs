@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 /// Sawt: end-to-end verifiable elections.
 #[derive(Debug, Parser)]
@@ -22,7 +22,16 @@ pub enum Command {
     /// Measure performance.
     Bench {
         /// Which part to measure.
+        #[command(subcommand)]
         part: BenchPart,
+    },
+}
+
+/// Parts that `sawt bench` measures.
+#[derive(Debug, Subcommand)]
+pub enum BenchPart {
+    /// The cryptographic core.
+    Crypto {
         /// Print one JSON object per line per measurement.
         #[arg(long)]
         json: bool,
@@ -33,13 +42,8 @@ pub enum Command {
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
     },
-}
-
-/// Parts that `sawt bench` measures.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum BenchPart {
-    /// The cryptographic core.
-    Crypto,
+    /// The verifiable shuffle, and a whole mixnet tally.
+    Mix(crate::bench::MixArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -48,11 +52,16 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => crate::demo::run(&args),
         Command::Bench {
-            part: BenchPart::Crypto,
-            json,
-            threads,
-            scale,
+            part:
+                BenchPart::Crypto {
+                    json,
+                    threads,
+                    scale,
+                },
         } => crate::bench::crypto(json, threads, scale),
+        Command::Bench {
+            part: BenchPart::Mix(args),
+        } => crate::bench::mix(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

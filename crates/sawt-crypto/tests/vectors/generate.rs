@@ -14,6 +14,7 @@ use rand_core::{TryCryptoRng, TryRng};
 use sawt_crypto::dkg::{self, KeyGenParams};
 use sawt_crypto::generators::derive_generator;
 use sawt_crypto::group::{Element, scalar_to_hex};
+use sawt_crypto::list::CiphertextList;
 use sawt_crypto::proofs::dleq::{DleqProof, DleqStatement};
 use sawt_crypto::proofs::knowledge::EncryptionKnowledgeProof;
 use sawt_crypto::proofs::range::RangeProof;
@@ -334,6 +335,40 @@ fn keygen_and_decryption() -> (Value, Value) {
     (keygen, decryption)
 }
 
+fn shuffle() -> Value {
+    let ctx = Context::new(&[0x5au8; 32]).with(b"contest", b"muscat/shura");
+    let mut rng = VectorRng::new("shuffle");
+    let ek = SecretKey::generate_with_rng(&mut rng)
+        .public_key()
+        .prepare();
+    let secret = rng.take();
+    let values = [[1u64, 2], [3, 0], [0, 0]];
+    let cts = values
+        .iter()
+        .flatten()
+        .map(|&m| ek.encrypt_with_rng(m, &mut rng).0)
+        .collect();
+    let input = CiphertextList::new(2, cts).unwrap();
+    let nonces = rng.take();
+    let (output, proof) =
+        sawt_crypto::shuffle::shuffle_with_rng(&ctx, &[0x5au8; 32], 1, &ek, &input, &mut rng)
+            .unwrap();
+    json!({
+        "description": "A shuffle of 3 entries of width 2 by mixer 1 (mixnet.md §3–§5). The generators' election is 32 bytes of 0x5a. draws: the two scalars whose encodings form the prover's 64-byte seed.",
+        "context": [["election", hex::encode([0x5au8; 32])], ["contest", hex::encode(b"muscat/shura")]],
+        "election": hex::encode([0x5au8; 32]),
+        "mixer": 1,
+        "secret_key": secret[0],
+        "public_key": h(ek.public_key().element()),
+        "messages": values,
+        "nonces": nonces,
+        "inputs": hex::encode(input.to_bytes()),
+        "draws": rng.take(),
+        "outputs": hex::encode(output.to_bytes()),
+        "proof": hex::encode(proof.to_bytes()),
+    })
+}
+
 /// Every vector file: name → pretty JSON text (with a final newline).
 pub(crate) fn all() -> BTreeMap<&'static str, String> {
     let (keygen, decryption) = keygen_and_decryption();
@@ -346,6 +381,7 @@ pub(crate) fn all() -> BTreeMap<&'static str, String> {
         ("enc_knowledge.json", knowledge()),
         ("keygen.json", keygen),
         ("decryption.json", decryption),
+        ("shuffle.json", shuffle()),
     ];
     files
         .into_iter()
