@@ -7,7 +7,9 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use sawt_crypto::dkg::{self, KeyGenParams};
 use sawt_crypto::dlog::DlogTable;
+use sawt_crypto::list::CiphertextList;
 use sawt_crypto::proofs::range::{RangeProof, encrypt_in_range_with_rng};
+use sawt_crypto::shuffle::shuffle_with_rng;
 use sawt_crypto::{Ciphertext, Context, RistrettoPoint, Scalar, SecretKey};
 
 fn primitives(c: &mut Criterion) {
@@ -88,5 +90,31 @@ fn dlog(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, primitives, selections, threshold, dlog);
+fn shuffle(c: &mut Criterion) {
+    let mut rng = sawt_crypto::rng::os_rng();
+    let ek = SecretKey::generate().public_key().prepare();
+    let ctx = Context::new(b"bench");
+    let mut group = c.benchmark_group("shuffle");
+    group.sample_size(10);
+    for w in [1usize, 2] {
+        let cts = (0..1000 * w)
+            .map(|i| ek.encrypt_with_rng(i as u64 % 5, &mut rng).0)
+            .collect();
+        let input = CiphertextList::new(w, cts).unwrap();
+        group.bench_function(format!("prove/n1000/w{w}"), |b| {
+            b.iter(|| shuffle_with_rng(&ctx, b"e", 1, &ek, &input, &mut rng).unwrap())
+        });
+        let (output, proof) = shuffle_with_rng(&ctx, b"e", 1, &ek, &input, &mut rng).unwrap();
+        group.bench_function(format!("verify/n1000/w{w}"), |b| {
+            b.iter(|| {
+                proof
+                    .verify(&ctx, b"e", 1, ek.public_key(), &input, &output)
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, primitives, selections, threshold, dlog, shuffle);
 criterion_main!(benches);

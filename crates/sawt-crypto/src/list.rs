@@ -165,7 +165,10 @@ impl CiphertextList {
 }
 
 /// `SHA-512(label ‖ u64le(n) ‖ enc(e_0) ‖ …)` of a list of elements (commitments in a proof).
-pub(crate) fn elements_digest(label: &[u8], elements: &[Element]) -> [u8; 64] {
+pub(crate) fn elements_digest<'a>(
+    label: &[u8],
+    elements: impl ExactSizeIterator<Item = &'a Element>,
+) -> [u8; 64] {
     let mut h = Sha512::new();
     h.update(label);
     h.update((elements.len() as u64).to_le_bytes());

@@ -194,17 +194,20 @@ fn statement_transcript(
     t
 }
 
-fn challenges_u(t: &mut merlin::Transcript, commitments: &[Element]) -> Vec<Scalar> {
+fn challenges_u<'a>(
+    t: &mut merlin::Transcript,
+    commitments: impl ExactSizeIterator<Item = &'a Element>,
+) -> Vec<Scalar> {
+    let n = commitments.len();
     t.append_message(b"c", &elements_digest(b"sawt/v1/commitments", commitments));
     let mut seed = [0u8; 32];
     t.challenge_bytes(b"u", &mut seed);
-    weights_from_seed(&seed, commitments.len())
+    weights_from_seed(&seed, n)
 }
 
 fn challenge_c(t: &mut merlin::Transcript, p: &ShuffleProof) -> Scalar {
-    let chain: Vec<Element> = p.entries.iter().map(|e| e.c_hat).collect();
-    let t_hat: Vec<Element> = p.entries.iter().map(|e| e.t_hat).collect();
-    t.append_message(b"c_hat", &elements_digest(b"sawt/v1/chain", &chain));
+    let chain = elements_digest(b"sawt/v1/chain", p.entries.iter().map(|e| &e.c_hat));
+    t.append_message(b"c_hat", &chain);
     t.append_element(b"t1", &p.t1);
     t.append_element(b"t2", &p.t2);
     t.append_element(b"t3", &p.t3);
@@ -212,16 +215,24 @@ fn challenge_c(t: &mut merlin::Transcript, p: &ShuffleProof) -> Scalar {
         t.append_element(b"t4a", a);
         t.append_element(b"t4b", b);
     }
-    t.append_message(b"t_hat", &elements_digest(b"sawt/v1/t-hat", &t_hat));
+    t.append_message(
+        b"t_hat",
+        &elements_digest(b"sawt/v1/t-hat", p.entries.iter().map(|e| &e.t_hat)),
+    );
     t.challenge_scalar(b"c")
 }
 
-/// Constant-time `Σ sᵢ·Pᵢ` over secret scalars, in parallel chunks.
-fn ct_msm(scalars: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
+/// Constant-time `Σ sᵢ·point(itemᵢ)` over secret scalars, in parallel chunks (the points
+/// of a chunk are materialised only while it is computed).
+fn ct_msm<T: Sync>(
+    scalars: &[Scalar],
+    items: &[T],
+    point: impl Fn(&T) -> RistrettoPoint + Sync,
+) -> RistrettoPoint {
     scalars
         .par_chunks(CHUNK / 4)
-        .zip(points.par_chunks(CHUNK / 4))
-        .map(|(s, p)| RistrettoPoint::multiscalar_mul(s, p))
+        .zip(items.par_chunks(CHUNK / 4))
+        .map(|(s, it)| RistrettoPoint::multiscalar_mul(s, it.iter().map(&point)))
         .reduce(RistrettoPoint::default, |a, b| a + b)
 }
 
@@ -281,7 +292,7 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
         .collect();
 
     let mut t = statement_transcript(ctx, election, mixer, key.public_key(), inputs, &outputs);
-    let u = challenges_u(&mut t, &c);
+    let u = challenges_u(&mut t, c.iter());
     let u_prime: Zeroizing<Vec<Scalar>> =
         Zeroizing::new(psi.iter().map(|&j| u[j as usize]).collect());
 
@@ -298,10 +309,6 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
         big_u.push(next_u);
     }
     let h_table = RistrettoBasepointTable::create(gens.h.point());
-    let chain: Vec<Element> = (1..=n)
-        .into_par_iter()
-        .map(|i| Element::from_point(RistrettoPoint::mul_base(&big_r[i]) + &h_table * &big_u[i]))
-        .collect();
 
     // Commitments.
     let omega = prg.scalars(b"omega", 3);
@@ -310,29 +317,46 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
     let omega_prime = prg.scalars(b"omega-prime", n);
     let t1 = Element::from_point(RistrettoPoint::mul_base(&omega[0]));
     let t2 = Element::from_point(RistrettoPoint::mul_base(&omega[1]));
-    let hs: Vec<RistrettoPoint> = gens.hs.iter().map(|h| *h.point()).collect();
-    let t3 = Element::from_point(RistrettoPoint::mul_base(&omega[2]) + ct_msm(&omega_prime, &hs));
+    let t3 = Element::from_point(
+        RistrettoPoint::mul_base(&omega[2]) + ct_msm(&omega_prime, &gens.hs, |h| *h.point()),
+    );
     let t4: Vec<(Element, Element)> = (0..w)
         .map(|k| {
-            let a: Vec<RistrettoPoint> = outputs.entries().map(|e| *e[k].beta().point()).collect();
-            let b: Vec<RistrettoPoint> = outputs.entries().map(|e| *e[k].alpha().point()).collect();
+            let entries: Vec<&[Ciphertext]> = outputs.entries().collect();
             (
-                Element::from_point(ct_msm(&omega_prime, &a) - key.mul_key(&omega4[k])),
                 Element::from_point(
-                    ct_msm(&omega_prime, &b) - RistrettoPoint::mul_base(&omega4[k]),
+                    ct_msm(&omega_prime, &entries, |e| *e[k].beta().point())
+                        - key.mul_key(&omega4[k]),
+                ),
+                Element::from_point(
+                    ct_msm(&omega_prime, &entries, |e| *e[k].alpha().point())
+                        - RistrettoPoint::mul_base(&omega4[k]),
                 ),
             )
         })
         .collect();
+    // Per entry: ĉᵢ = Rᵢ·G + Uᵢ·h (1-based chain index i + 1), and
     // t̂ᵢ = ω̂ᵢ·G + ω'ᵢ·ĉ_{i−1} = (ω̂ᵢ + ω'ᵢR_{i−1})·G + (ω'ᵢU_{i−1})·h.
-    let t_hat: Vec<Element> = (0..n)
+    let entries: Vec<ProofEntry> = (0..n)
         .into_par_iter()
         .map(|i| {
+            let c_hat = Element::from_point(
+                RistrettoPoint::mul_base(&big_r[i + 1]) + &h_table * &big_u[i + 1],
+            );
             let g_part = Zeroizing::new(omega_hat[i] + omega_prime[i] * big_r[i]);
             let h_part = Zeroizing::new(omega_prime[i] * big_u[i]);
-            Element::from_point(RistrettoPoint::mul_base(&g_part) + &h_table * &*h_part)
+            let t_hat =
+                Element::from_point(RistrettoPoint::mul_base(&g_part) + &h_table * &*h_part);
+            ProofEntry {
+                c: c[i],
+                c_hat,
+                t_hat,
+                s_hat: Scalar::ZERO,
+                s_prime: Scalar::ZERO,
+            }
         })
         .collect();
+    drop(c);
 
     let mut proof = ShuffleProof {
         t1,
@@ -343,15 +367,7 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
         s2: Scalar::ZERO,
         s3: Scalar::ZERO,
         s4: Vec::new(),
-        entries: (0..n)
-            .map(|i| ProofEntry {
-                c: c[i],
-                c_hat: chain[i],
-                t_hat: t_hat[i],
-                s_hat: Scalar::ZERO,
-                s_prime: Scalar::ZERO,
-            })
-            .collect(),
+        entries,
     };
     let ch = challenge_c(&mut t, &proof);
 
@@ -413,9 +429,8 @@ impl ShuffleProof {
             return Err(ProofError::Shape("proof size does not match the lists"));
         }
         let gens = ShuffleGenerators::derive(election, mixer, n);
-        let c: Vec<Element> = self.entries.iter().map(|e| e.c).collect();
         let mut t = statement_transcript(ctx, election, mixer, key, inputs, outputs);
-        let u = challenges_u(&mut t, &c);
+        let u = challenges_u(&mut t, self.entries.iter().map(|e| &e.c));
         let ch = challenge_c(&mut t, self);
 
         // Random weights for the equations: z[0..3] for E1–E3, z4/z5 per component, ẑᵢ.

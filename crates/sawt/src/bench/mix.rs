@@ -2,7 +2,11 @@
 //!
 //! For each `N` (`--n`), width `w` (`--w`) and thread count (`--threads`): one mixer's
 //! shuffle and proof (`mix.shuffle_prove`) and its verification (`mix.verify`), per ballot
-//! (= per ciphertext at `w = 1`), with the process's peak memory during each step. Then,
+//! (= per ciphertext at `w = 1`). Each step runs in its own process, so its peak memory
+//! (`peak_mb`) is its own: the prover holds its input, output and proof; the verifier reads
+//! the three back from files through the streaming decoders and verifies; its `us` counts
+//! decoding the output list and the proof (`decode_us` of it) and the verification, not the
+//! input list, which a cascade verifier has already decoded as the previous stage's output. Then,
 //! for the largest `N` at `w = 1` on all given threads' maximum, a whole tally
 //! (`mix.cascade`): 3 mixers in sequence, every stage verified, decryption shares from 3 of 5
 //! trustees with their proofs verified, combination, decoding and counting.
@@ -14,8 +18,8 @@ use rayon::prelude::*;
 use sawt_crypto::dkg::{self, KeyGenParams};
 use sawt_crypto::list::CiphertextList;
 use sawt_crypto::mixnet::{self, encode_choice};
-use sawt_crypto::shuffle::shuffle_with_rng;
-use sawt_crypto::{Context, EncryptionKey};
+use sawt_crypto::shuffle::{ShuffleProof, shuffle_with_rng};
+use sawt_crypto::{Context, Element, EncryptionKey, PublicKey, SecretKey};
 use serde_json::json;
 
 use super::{Bench, peak_memory_mb, reset_peak_memory};
@@ -41,6 +45,113 @@ pub struct MixArgs {
     /// Print one JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// Internal: run one step in this process (`prove` writes its lists and proof to
+    /// `--dir`, `verify` reads them back) and print its time and peak memory.
+    #[arg(long, hide = true, requires = "dir")]
+    pub step: Option<Step>,
+    /// Internal: the working directory of `--step`.
+    #[arg(long, hide = true)]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+/// One step of a measurement, run in its own process so that its peak memory is its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Step {
+    /// Make the ballots, shuffle and prove, and write input, output and proof.
+    Prove,
+    /// Read input, output and proof (streaming) and verify.
+    Verify,
+}
+
+/// Runs one step in this process; prints `{"us": per ballot, "peak_mb": …}`.
+fn run_step(
+    step: Step,
+    dir: &std::path::Path,
+    n: usize,
+    w: usize,
+    threads: usize,
+) -> anyhow::Result<()> {
+    use std::fs::File;
+    use std::io::{BufReader, BufWriter, Write};
+    let p = pool(threads)?;
+    let ctx = Context::new(ELECTION).with(b"contest", b"bench");
+    match step {
+        Step::Prove => {
+            let key = SecretKey::generate().public_key().prepare();
+            let input = ballots(&key, n, w);
+            reset_peak_memory();
+            let t0 = Instant::now();
+            let mut rng = sawt_crypto::rng::os_rng();
+            let (output, proof) =
+                p.install(|| shuffle_with_rng(&ctx, ELECTION, 1, &key, &input, &mut rng))?;
+            let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
+            let peak = peak_memory_mb();
+            std::fs::write(dir.join("key"), key.public_key().element().to_hex())?;
+            input.write_to(&mut BufWriter::new(File::create(dir.join("input"))?))?;
+            output.write_to(&mut BufWriter::new(File::create(dir.join("output"))?))?;
+            let mut f = BufWriter::new(File::create(dir.join("proof"))?);
+            proof.write_to(&mut f)?;
+            f.flush()?;
+            println!("{}", json!({"us": us, "peak_mb": peak}));
+        }
+        Step::Verify => {
+            let key = PublicKey::from_element(Element::from_hex(
+                std::fs::read_to_string(dir.join("key"))?.trim(),
+            )?)?;
+            reset_peak_memory();
+            let (us, decode_us) = p.install(|| -> anyhow::Result<(f64, f64)> {
+                let open = |name: &str| -> anyhow::Result<BufReader<File>> {
+                    Ok(BufReader::new(File::open(dir.join(name))?))
+                };
+                // The input is the previous stage's output, already decoded by a cascade
+                // verifier: its decoding is not counted.
+                let input = CiphertextList::read_from(&mut open("input")?)?;
+                let t0 = Instant::now();
+                let output = CiphertextList::read_from(&mut open("output")?)?;
+                let proof = ShuffleProof::read_from(&mut open("proof")?)?;
+                let decoded = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
+                proof
+                    .verify(&ctx, ELECTION, 1, &key, &input, &output)
+                    .context("an honest shuffle failed to verify")?;
+                Ok((t0.elapsed().as_secs_f64() * 1e6 / n as f64, decoded))
+            })?;
+            println!(
+                "{}",
+                json!({"us": us, "decode_us": decode_us, "peak_mb": peak_memory_mb()})
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs one step in a child process and returns its JSON report.
+fn child_step(
+    step: &str,
+    dir: &std::path::Path,
+    n: usize,
+    w: usize,
+    threads: usize,
+) -> anyhow::Result<serde_json::Value> {
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .args(["bench", "mix", "--no-cascade", "--step", step])
+        .arg("--dir")
+        .arg(dir)
+        .args([
+            "--n",
+            &n.to_string(),
+            "--w",
+            &w.to_string(),
+            "--threads",
+            &threads.to_string(),
+        ])
+        .output()
+        .context("starting a measurement process")?;
+    ensure!(
+        out.status.success(),
+        "{step} step failed: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(serde_json::from_slice(&out.stdout)?)
 }
 
 /// Encrypted ballots choosing random candidates (in parallel, untimed).
@@ -102,47 +213,47 @@ pub fn mix(args: &MixArgs) -> anyhow::Result<()> {
     let key = run.outcome.joint_key.prepare();
     let ctx = kctx.clone().with(b"contest", b"bench");
 
-    for &w in &args.w {
-        for &n in &args.n {
-            let input = pool(all)?.install(|| ballots(&key, n, w));
-            for &t in &threads {
-                let p = pool(t)?;
-                let samples = if n <= 10_000 { 3 } else { 1 };
-                let mut prove = Vec::new();
-                let mut verify = Vec::new();
-                let (mut peak_prove, mut peak_verify) = (None, None);
-                for _ in 0..samples {
-                    reset_peak_memory();
-                    let t0 = Instant::now();
-                    let (output, proof) =
-                        p.install(|| shuffle_with_rng(&ctx, ELECTION, 1, &key, &input, &mut rng))?;
-                    prove.push(t0.elapsed().as_secs_f64() * 1e6 / n as f64);
-                    peak_prove = peak_memory_mb();
-                    reset_peak_memory();
-                    let t0 = Instant::now();
-                    p.install(|| {
-                        proof.verify(&ctx, ELECTION, 1, key.public_key(), &input, &output)
-                    })
-                    .context("an honest shuffle failed to verify")?;
-                    verify.push(t0.elapsed().as_secs_f64() * 1e6 / n as f64);
-                    peak_verify = peak_memory_mb();
+    if let (Some(step), Some(dir)) = (args.step, &args.dir) {
+        return run_step(step, dir, args.n[0], args.w[0], threads[0]);
+    }
+    let dir = std::env::temp_dir().join(format!("sawt-bench-mix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = (|| -> anyhow::Result<()> {
+        for &w in &args.w {
+            for &n in &args.n {
+                for &t in &threads {
+                    let samples = if n <= 10_000 { 3 } else { 1 };
+                    let mut prove = Vec::new();
+                    let mut verify = Vec::new();
+                    let (mut prove_mb, mut verify_mb, mut decode) = (None, None, Vec::new());
+                    for _ in 0..samples {
+                        let p = child_step("prove", &dir, n, w, t)?;
+                        prove.push(p["us"].as_f64().unwrap_or(f64::NAN));
+                        prove_mb = p["peak_mb"].as_f64();
+                        let v = child_step("verify", &dir, n, w, t)?;
+                        verify.push(v["us"].as_f64().unwrap_or(f64::NAN));
+                        decode.push(v["decode_us"].as_f64().unwrap_or(f64::NAN));
+                        verify_mb = v["peak_mb"].as_f64();
+                    }
+                    let per = if w == 1 { "ciphertext" } else { "ballot" };
+                    let params =
+                        |mb: Option<f64>| json!({"n": n, "w": w, "threads": t, "peak_mb": mb});
+                    b.record(
+                        "mix.shuffle_prove",
+                        per,
+                        super::median(prove),
+                        params(prove_mb),
+                    );
+                    let mut vp = params(verify_mb);
+                    vp["decode_us"] = json!(super::round(super::median(decode)));
+                    b.record("mix.verify", per, super::median(verify), vp);
                 }
-                let per = if w == 1 { "ciphertext" } else { "ballot" };
-                b.record(
-                    "mix.shuffle_prove",
-                    per,
-                    super::median(prove),
-                    json!({"n": n, "w": w, "threads": t, "peak_mb": peak_prove}),
-                );
-                b.record(
-                    "mix.verify",
-                    per,
-                    super::median(verify),
-                    json!({"n": n, "w": w, "threads": t, "peak_mb": peak_verify}),
-                );
             }
         }
-    }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
 
     if !args.no_cascade {
         let n = *args.n.iter().max().expect("non-empty");

@@ -75,10 +75,7 @@ impl Bench {
     pub(crate) fn finish(self) {
         let unit = median(self.units.clone());
         if !self.json {
-            println!(
-                "U (one variable-base scalar multiplication) = {unit:.1} µs, threads = {}",
-                self.threads
-            );
+            println!("U (one variable-base scalar multiplication, one core) = {unit:.1} µs");
             println!("{:<44} {:>12} {:>8}  per", "bench", "µs", "× U");
         }
         for mut row in self.rows {
@@ -92,9 +89,7 @@ impl Bench {
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .filter(|(k, _)| {
-                        !["bench", "per", "us", "u", "unit_us", "threads"].contains(&k.as_str())
-                    })
+                    .filter(|(k, _)| !["bench", "per", "us", "u", "unit_us"].contains(&k.as_str()))
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect();
                 println!(
