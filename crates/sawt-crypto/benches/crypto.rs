@@ -102,13 +102,13 @@ fn shuffle(c: &mut Criterion) {
             .collect();
         let input = CiphertextList::new(w, cts).unwrap();
         group.bench_function(format!("prove/n1000/w{w}"), |b| {
-            b.iter(|| shuffle_with_rng(&ctx, b"e", 1, &ek, &input, &mut rng).unwrap())
+            b.iter(|| shuffle_with_rng(&ctx, 1, &ek, &input, &mut rng).unwrap())
         });
-        let (output, proof) = shuffle_with_rng(&ctx, b"e", 1, &ek, &input, &mut rng).unwrap();
+        let (output, proof) = shuffle_with_rng(&ctx, 1, &ek, &input, &mut rng).unwrap();
         group.bench_function(format!("verify/n1000/w{w}"), |b| {
             b.iter(|| {
                 proof
-                    .verify(&ctx, b"e", 1, ek.public_key(), &input, &output)
+                    .verify(&ctx, 1, ek.public_key(), &input, &output)
                     .unwrap()
             })
         });

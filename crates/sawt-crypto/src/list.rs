@@ -26,6 +26,9 @@ pub const LIST_MAGIC: &[u8; 8] = b"SAWTCTL1";
 /// The most entries a list may have (2^26, far above a national election).
 pub const MAX_ENTRIES: u64 = 1 << 26;
 
+/// The most ciphertexts (entries × width) a list may hold, so that every count fits a u32.
+pub const MAX_CIPHERTEXTS: u64 = u32::MAX as u64;
+
 /// `N` vector ciphertexts of width `w`, row-major.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CiphertextList {
@@ -48,7 +51,12 @@ pub enum ListError {
 impl CiphertextList {
     /// Builds a list from row-major ciphertexts; `cts.len()` must be a multiple of `width`.
     pub fn new(width: usize, cts: Vec<Ciphertext>) -> Result<Self, DecodeError> {
-        if width == 0 || width > MAX_WIDTH || !cts.len().is_multiple_of(width) {
+        if width == 0
+            || width > MAX_WIDTH
+            || !cts.len().is_multiple_of(width)
+            || cts.len() as u64 / width as u64 > MAX_ENTRIES
+            || cts.len() as u64 > MAX_CIPHERTEXTS
+        {
             return Err(DecodeError::Count("list width"));
         }
         Ok(CiphertextList { width, cts })
@@ -108,8 +116,9 @@ impl CiphertextList {
         out
     }
 
-    /// Reads a canonical encoding, decoding entries in parallel batches; rejects anything
-    /// but exactly one list (trailing bytes are an error when `exact`).
+    /// Reads one canonical encoding from `input`, decoding entries in parallel batches. It
+    /// reads exactly the list's bytes; whatever follows is left unread ([`Self::from_bytes`]
+    /// rejects trailing bytes).
     pub fn read_from(input: &mut impl Read) -> Result<Self, ListError> {
         let mut header = [0u8; 20];
         input.read_exact(&mut header)?;
@@ -118,7 +127,7 @@ impl CiphertextList {
         }
         let n = u64::from_le_bytes(header[8..16].try_into().expect("8 bytes"));
         let w = u32::from_le_bytes(header[16..20].try_into().expect("4 bytes")) as usize;
-        if n > MAX_ENTRIES || w == 0 || w > MAX_WIDTH {
+        if n > MAX_ENTRIES || w == 0 || w > MAX_WIDTH || n * w as u64 > MAX_CIPHERTEXTS {
             return Err(DecodeError::Count("list size").into());
         }
         let total = n as usize * w;

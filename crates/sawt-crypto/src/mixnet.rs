@@ -51,7 +51,6 @@ pub struct CascadeError {
 /// the demo; in an election each mixer runs [`shuffle_with_rng`] on its own machine).
 pub fn mix_cascade_with_rng<R: CryptoRng + ?Sized>(
     ctx: &Context,
-    election: &[u8],
     key: &EncryptionKey,
     input: &CiphertextList,
     mixers: &[u32],
@@ -60,7 +59,7 @@ pub fn mix_cascade_with_rng<R: CryptoRng + ?Sized>(
     let mut stages: Vec<MixStage> = Vec::with_capacity(mixers.len());
     for &mixer in mixers {
         let previous = stages.last().map(|s| &s.output).unwrap_or(input);
-        let (output, proof) = shuffle_with_rng(ctx, election, mixer, key, previous, rng)?;
+        let (output, proof) = shuffle_with_rng(ctx, mixer, key, previous, rng)?;
         stages.push(MixStage {
             mixer,
             output,
@@ -70,31 +69,57 @@ pub fn mix_cascade_with_rng<R: CryptoRng + ?Sized>(
     Ok(stages)
 }
 
-/// Verifies a cascade end to end: each stage against the one before, starting from `input`.
-/// Mixer indices must be distinct (each has its own generators).
+/// Verifies a cascade end to end: the stages come from exactly the election's mixers, in
+/// their order (`mixers`, non-empty, distinct, non-zero: from the manifest), and each stage
+/// shuffles the one before, starting from `input`.
 pub fn verify_cascade(
     ctx: &Context,
-    election: &[u8],
     key: &PublicKey,
     input: &CiphertextList,
+    mixers: &[u32],
     stages: &[MixStage],
 ) -> Result<(), CascadeError> {
+    let distinct = (1..mixers.len()).all(|i| !mixers[..i].contains(&mixers[i]));
+    if mixers.is_empty() || mixers.contains(&0) || !distinct {
+        let source = ProofError::Shape("the cascade needs distinct, non-zero mixer indices");
+        return Err(CascadeError {
+            stage: 0,
+            mixer: 0,
+            source,
+        });
+    }
     let mut previous = input;
-    for (i, s) in stages.iter().enumerate() {
+    for (i, expected) in mixers.iter().enumerate() {
+        let Some(s) = stages.get(i) else {
+            let source = ProofError::Shape("a mixer's stage is missing");
+            return Err(CascadeError {
+                stage: i,
+                mixer: *expected,
+                source,
+            });
+        };
         let fail = |source| CascadeError {
             stage: i,
             mixer: s.mixer,
             source,
         };
-        if stages[..i].iter().any(|p| p.mixer == s.mixer) {
+        if s.mixer != *expected {
             return Err(fail(ProofError::Shape(
-                "a mixer index appears twice in the cascade",
+                "stage posted by another mixer than the cascade's",
             )));
         }
         s.proof
-            .verify(ctx, election, s.mixer, key, previous, &s.output)
+            .verify(ctx, s.mixer, key, previous, &s.output)
             .map_err(fail)?;
         previous = &s.output;
+    }
+    if stages.len() > mixers.len() {
+        let source = ProofError::Shape("more stages than mixers");
+        return Err(CascadeError {
+            stage: mixers.len(),
+            mixer: stages[mixers.len()].mixer,
+            source,
+        });
     }
     Ok(())
 }
@@ -152,8 +177,13 @@ pub fn decode_ballot(values: &[Option<u64>], candidates: u32) -> DecodedBallot {
     DecodedBallot::Valid(chosen)
 }
 
+/// The most candidates a mixnet contest may have.
+pub const MAX_CANDIDATES: u32 = 1 << 16;
+
 /// Decodes every entry's plaintext elements (row-major, width `w`) and counts the contest.
+/// `candidates` is at most [`MAX_CANDIDATES`] (the decoding table has one entry per value).
 pub fn count_plaintexts(points: &[RistrettoPoint], width: usize, candidates: u32) -> BallotCounts {
+    let candidates = candidates.min(MAX_CANDIDATES);
     let table = DlogTable::with_step(u64::from(candidates), u64::from(candidates) + 1);
     let decoded: Vec<DecodedBallot> = points
         .par_chunks(width)
@@ -192,6 +222,9 @@ pub fn count(
     shares: &[DecryptionShare],
     candidates: u32,
 ) -> Result<BallotCounts, DecryptionError> {
+    if candidates > MAX_CANDIDATES {
+        return Err(DecryptionError::OutOfRange(candidates as usize));
+    }
     let points = combine(outcome, ctx, mixed.ciphertexts(), shares)?;
     Ok(count_plaintexts(&points, mixed.width(), candidates))
 }

@@ -178,14 +178,13 @@ impl Prg {
 /// The transcript of a shuffle statement, up to the permutation commitment.
 fn statement_transcript(
     ctx: &Context,
-    election: &[u8],
     mixer: u32,
     key: &PublicKey,
     inputs: &CiphertextList,
     outputs: &CiphertextList,
 ) -> merlin::Transcript {
     let mut t = ctx.transcript(b"shuffle");
-    t.append_message(b"generators", &generator_seed(election, mixer));
+    t.append_message(b"generators", &generator_seed(ctx.election(), mixer));
     t.append_u64(b"N", inputs.len() as u64);
     t.append_u64(b"w", inputs.width() as u64);
     t.append_element(b"H", key.element());
@@ -236,13 +235,13 @@ fn ct_msm<T: Sync>(
         .reduce(RistrettoPoint::default, |a, b| a + b)
 }
 
-/// Shuffles `inputs` under `key` and proves it: the work of mixer `mixer` of `election`.
+/// Shuffles `inputs` under `key` and proves it: the work of mixer `mixer` in the election
+/// `ctx` is bound to (whose identifier seeds the generators).
 ///
 /// Returns the output list and its proof. The permutation and nonces never leave this
 /// function.
 pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
     ctx: &Context,
-    election: &[u8],
     mixer: u32,
     key: &EncryptionKey,
     inputs: &CiphertextList,
@@ -254,8 +253,8 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
         return Err(ProofError::Shape("too many entries"));
     }
     let mut seed = Zeroizing::new([0u8; 64]);
-    seed[..32].copy_from_slice(Scalar::random(rng).as_bytes());
-    seed[32..].copy_from_slice(Scalar::random(rng).as_bytes());
+    seed[..32].copy_from_slice(Zeroizing::new(Scalar::random(rng)).as_bytes());
+    seed[32..].copy_from_slice(Zeroizing::new(Scalar::random(rng)).as_bytes());
     let prg = Prg(seed);
 
     // Shuffle and re-encrypt.
@@ -276,7 +275,7 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
     let outputs = CiphertextList::new(w, out_cts).expect("width checked by the input");
 
     // Permutation commitment, indexed by input position: c_{ψ(i)} = r_{ψ(i)}·G + hᵢ.
-    let gens = ShuffleGenerators::derive(election, mixer, n);
+    let gens = ShuffleGenerators::derive(ctx.election(), mixer, n);
     let mut inverse = Zeroizing::new(vec![0u32; n]);
     for (i, &j) in psi.iter().enumerate() {
         inverse[j as usize] = i as u32;
@@ -291,7 +290,7 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
         })
         .collect();
 
-    let mut t = statement_transcript(ctx, election, mixer, key.public_key(), inputs, &outputs);
+    let mut t = statement_transcript(ctx, mixer, key.public_key(), inputs, &outputs);
     let u = challenges_u(&mut t, c.iter());
     let u_prime: Zeroizing<Vec<Scalar>> =
         Zeroizing::new(psi.iter().map(|&j| u[j as usize]).collect());
@@ -376,16 +375,26 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
     for i in (0..n.saturating_sub(1)).rev() {
         v[i] = u_prime[i + 1] * v[i + 1];
     }
-    let r_sum: Scalar = r.iter().sum();
-    let r_hat_v: Scalar = r_hat.iter().zip(v.iter()).map(|(a, b)| a * b).sum();
-    let r_u: Scalar = r.iter().zip(u.iter()).map(|(a, b)| a * b).sum();
-    proof.s1 = omega[0] + ch * r_sum;
-    proof.s2 = omega[1] + ch * r_hat_v;
-    proof.s3 = omega[2] + ch * r_u;
+    let r_sum = Zeroizing::new(r.iter().sum::<Scalar>());
+    let r_hat_v = Zeroizing::new(
+        r_hat
+            .iter()
+            .zip(v.iter())
+            .map(|(a, b)| a * b)
+            .sum::<Scalar>(),
+    );
+    let r_u = Zeroizing::new(r.iter().zip(u.iter()).map(|(a, b)| a * b).sum::<Scalar>());
+    proof.s1 = omega[0] + ch * *r_sum;
+    proof.s2 = omega[1] + ch * *r_hat_v;
+    proof.s3 = omega[2] + ch * *r_u;
     proof.s4 = (0..w)
         .map(|k| {
-            let rk: Scalar = (0..n).map(|i| r_prime[i * w + k] * u_prime[i]).sum();
-            omega4[k] + ch * rk
+            let rk = Zeroizing::new(
+                (0..n)
+                    .map(|i| r_prime[i * w + k] * u_prime[i])
+                    .sum::<Scalar>(),
+            );
+            omega4[k] + ch * *rk
         })
         .collect();
     for (i, e) in proof.entries.iter_mut().enumerate() {
@@ -398,21 +407,19 @@ pub fn shuffle_with_rng<R: CryptoRng + ?Sized>(
 /// Convenience form of [`shuffle_with_rng`] with the operating system's CSPRNG.
 pub fn shuffle(
     ctx: &Context,
-    election: &[u8],
     mixer: u32,
     key: &EncryptionKey,
     inputs: &CiphertextList,
 ) -> Result<(CiphertextList, ShuffleProof), ProofError> {
-    shuffle_with_rng(ctx, election, mixer, key, inputs, &mut crate::rng::os_rng())
+    shuffle_with_rng(ctx, mixer, key, inputs, &mut crate::rng::os_rng())
 }
 
 impl ShuffleProof {
     /// Verifies that `outputs` is a re-encryption and permutation of `inputs` under `key`,
-    /// made by mixer `mixer` of `election` in context `ctx`.
+    /// made by mixer `mixer` in context `ctx` (whose election seeds the generators).
     pub fn verify(
         &self,
         ctx: &Context,
-        election: &[u8],
         mixer: u32,
         key: &PublicKey,
         inputs: &CiphertextList,
@@ -428,8 +435,22 @@ impl ShuffleProof {
         if self.entries.len() != n || self.t4.len() != w || self.s4.len() != w {
             return Err(ProofError::Shape("proof size does not match the lists"));
         }
-        let gens = ShuffleGenerators::derive(election, mixer, n);
-        let mut t = statement_transcript(ctx, election, mixer, key, inputs, outputs);
+        if self
+            .entries
+            .iter()
+            .any(|e| e.c.is_identity() || e.c_hat.is_identity() || e.t_hat.is_identity())
+            || [&self.t1, &self.t2, &self.t3]
+                .iter()
+                .any(|e| e.is_identity())
+            || self
+                .t4
+                .iter()
+                .any(|(a, b)| a.is_identity() || b.is_identity())
+        {
+            return Err(ProofError::Shape("identity commitment in a shuffle proof"));
+        }
+        let gens = ShuffleGenerators::derive(ctx.election(), mixer, n);
+        let mut t = statement_transcript(ctx, mixer, key, inputs, outputs);
         let u = challenges_u(&mut t, self.entries.iter().map(|e| &e.c));
         let ch = challenge_c(&mut t, self);
 
@@ -616,9 +637,9 @@ impl ShuffleProof {
                 .map(|b| {
                     let mut r = Reader::new(b);
                     Ok(ProofEntry {
-                        c: r.element()?,
-                        c_hat: r.element()?,
-                        t_hat: r.element()?,
+                        c: r.element_nonidentity()?,
+                        c_hat: r.element_nonidentity()?,
+                        t_hat: r.element_nonidentity()?,
                         s_hat: decode_scalar(r.bytes(32)?)?,
                         s_prime: decode_scalar(r.bytes(32)?)?,
                     })

@@ -26,6 +26,7 @@ pub const PROTOCOL_LABEL: &[u8] = b"sawt/v1";
 #[derive(Clone)]
 pub struct Context {
     transcript: Transcript,
+    election: Vec<u8>,
 }
 
 impl Context {
@@ -34,7 +35,15 @@ impl Context {
     pub fn new(election: &[u8]) -> Self {
         let mut transcript = Transcript::new(PROTOCOL_LABEL);
         transcript.append_message(b"election", election);
-        Context { transcript }
+        Context {
+            transcript,
+            election: election.to_vec(),
+        }
+    }
+
+    /// The election this context is bound to (it also seeds the shuffle generators).
+    pub fn election(&self) -> &[u8] {
+        &self.election
     }
 
     /// Adds a labelled part to the context (builder style).

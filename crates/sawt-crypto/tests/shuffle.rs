@@ -56,9 +56,9 @@ fn honest_shuffles_of_0_1_2_entries_verify_and_keep_the_plaintexts() {
     for n in [0usize, 1, 2] {
         for w in [1usize, 2] {
             let input = random_list(&key, n, w);
-            let (output, proof) = shuffle(&ctx(), ELECTION, 1, &key, &input).unwrap();
+            let (output, proof) = shuffle(&ctx(), 1, &key, &input).unwrap();
             proof
-                .verify(&ctx(), ELECTION, 1, key.public_key(), &input, &output)
+                .verify(&ctx(), 1, key.public_key(), &input, &output)
                 .unwrap();
             assert_eq!(decrypt_sorted(&sk, &input), decrypt_sorted(&sk, &output));
             if n > 0 {
@@ -76,8 +76,8 @@ proptest! {
         let sk = SecretKey::generate();
         let key = sk.public_key().prepare();
         let input = random_list(&key, n, w);
-        let (output, proof) = shuffle(&ctx(), ELECTION, 2, &key, &input).unwrap();
-        prop_assert!(proof.verify(&ctx(), ELECTION, 2, key.public_key(), &input, &output).is_ok());
+        let (output, proof) = shuffle(&ctx(), 2, &key, &input).unwrap();
+        prop_assert!(proof.verify(&ctx(), 2, key.public_key(), &input, &output).is_ok());
         prop_assert_eq!(decrypt_sorted(&sk, &input), decrypt_sorted(&sk, &output));
         let bytes = proof.to_bytes();
         prop_assert_eq!(&ShuffleProof::from_bytes(&bytes).unwrap(), &proof);
@@ -93,17 +93,15 @@ fn every_tampering_rejects() {
     let pk = *key.public_key();
     let w = 2;
     let input = random_list(&key, 9, w);
-    let (output, proof) = shuffle(&ctx(), ELECTION, 1, &key, &input).unwrap();
-    proof
-        .verify(&ctx(), ELECTION, 1, &pk, &input, &output)
-        .unwrap();
+    let (output, proof) = shuffle(&ctx(), 1, &key, &input).unwrap();
+    proof.verify(&ctx(), 1, &pk, &input, &output).unwrap();
     let entries =
         |l: &CiphertextList| -> Vec<Vec<Ciphertext>> { l.entries().map(|e| e.to_vec()).collect() };
     let rebuild = |es: Vec<Vec<Ciphertext>>| {
         CiphertextList::new(w, es.into_iter().flatten().collect()).unwrap()
     };
     let rejects = |inp: &CiphertextList, out: &CiphertextList, p: &ShuffleProof| {
-        p.verify(&ctx(), ELECTION, 1, &pk, inp, out).is_err()
+        p.verify(&ctx(), 1, &pk, inp, out).is_err()
     };
 
     // One output ciphertext replaced by a fresh encryption of the same value.
@@ -135,16 +133,13 @@ fn every_tampering_rejects() {
     assert!(rejects(&input, &rebuild(es), &proof), "swapped components");
     // The proof under another mixer index, context, election (generator seed) or key.
     assert!(
-        proof
-            .verify(&ctx(), ELECTION, 2, &pk, &input, &output)
-            .is_err(),
+        proof.verify(&ctx(), 2, &pk, &input, &output).is_err(),
         "mixer index"
     );
     assert!(
         proof
             .verify(
                 &Context::new(ELECTION).with(b"contest", b"muttrah"),
-                ELECTION,
                 1,
                 &pk,
                 &input,
@@ -155,7 +150,13 @@ fn every_tampering_rejects() {
     );
     assert!(
         proof
-            .verify(&ctx(), b"shura-2028", 1, &pk, &input, &output)
+            .verify(
+                &Context::new(b"shura-2028").with(b"contest", b"bawshar"),
+                1,
+                &pk,
+                &input,
+                &output
+            )
             .is_err(),
         "generator seed"
     );
@@ -164,7 +165,6 @@ fn every_tampering_rejects() {
         proof
             .verify(
                 &ctx(),
-                ELECTION,
                 1,
                 &sawt_crypto::PublicKey::from_element(other).unwrap(),
                 &input,
@@ -189,7 +189,7 @@ fn every_tampering_rejects() {
     // Wrong sizes are shape errors.
     let short = CiphertextList::new(w, output.ciphertexts()[..16].to_vec()).unwrap();
     assert!(matches!(
-        proof.verify(&ctx(), ELECTION, 1, &pk, &input, &short),
+        proof.verify(&ctx(), 1, &pk, &input, &short),
         Err(ProofError::Shape(_))
     ));
 }
@@ -226,9 +226,8 @@ fn a_cascade_verifies_end_to_end_and_decrypts_to_the_cast_ballots_with_invalid_o
     values.push(vec![1_000_000, 1]);
     expected.invalid = 3;
     let input = list(&key, &values, w);
-    let stages =
-        mix_cascade_with_rng(&ctx(), ELECTION, &key, &input, &[1, 2, 3], &mut rng).unwrap();
-    verify_cascade(&ctx(), ELECTION, key.public_key(), &input, &stages).unwrap();
+    let stages = mix_cascade_with_rng(&ctx(), &key, &input, &[1, 2, 3], &mut rng).unwrap();
+    verify_cascade(&ctx(), key.public_key(), &input, &[1, 2, 3], &stages).unwrap();
 
     let mixed = &stages[2].output;
     let tally = ctx().with(b"tally", b"mixnet");
@@ -244,16 +243,29 @@ fn a_cascade_verifies_end_to_end_and_decrypts_to_the_cast_ballots_with_invalid_o
     // A tampered middle stage is named; so is a repeated mixer index.
     let mut bad = stages.clone();
     bad[1].output = stages[0].output.clone();
-    let err = verify_cascade(&ctx(), ELECTION, key.public_key(), &input, &bad).unwrap_err();
+    let err = verify_cascade(&ctx(), key.public_key(), &input, &[1, 2, 3], &bad).unwrap_err();
     assert_eq!((err.stage, err.mixer), (1, 2));
     let mut repeated = stages.clone();
     repeated[2].mixer = 1;
     assert_eq!(
-        verify_cascade(&ctx(), ELECTION, key.public_key(), &input, &repeated)
+        verify_cascade(&ctx(), key.public_key(), &input, &[1, 2, 3], &repeated)
             .unwrap_err()
             .stage,
         2
     );
+    // Missing, extra or unexpected stages, and bad mixer lists, are rejected.
+    let pk = key.public_key();
+    assert_eq!(
+        verify_cascade(&ctx(), pk, &input, &[1, 2, 3], &stages[..2])
+            .unwrap_err()
+            .stage,
+        2
+    );
+    assert!(verify_cascade(&ctx(), pk, &input, &[1, 2, 3], &[]).is_err());
+    assert!(verify_cascade(&ctx(), pk, &input, &[], &[]).is_err());
+    assert!(verify_cascade(&ctx(), pk, &input, &[1, 2], &stages).is_err());
+    assert!(verify_cascade(&ctx(), pk, &input, &[1, 1, 3], &stages).is_err());
+    assert!(verify_cascade(&ctx(), pk, &input, &[0, 2, 3], &stages).is_err());
     // A stage verified against the wrong predecessor fails.
-    assert!(verify_cascade(&ctx(), ELECTION, key.public_key(), &input, &stages[1..]).is_err());
+    assert!(verify_cascade(&ctx(), key.public_key(), &input, &[1, 2, 3], &stages[1..]).is_err());
 }

@@ -22,14 +22,15 @@ fn demo_totals_equal_the_votes_cast_with_a_trustee_absent() {
     assert!(stdout.contains("Every proof verified"));
     assert!(stdout.contains("Decrypted totals equal the votes cast"));
     assert!(!stdout.contains("MISMATCH"));
-    // Eight candidate rows, each marked ok.
-    assert_eq!(
-        stdout
-            .lines()
-            .filter(|l| l.trim_end().ends_with(" ok"))
-            .count(),
-        8
-    );
+    // Eight Shura and six municipal candidate rows, each marked ok.
+    let ok_rows = stdout
+        .lines()
+        .filter(|l| l.trim_end().ends_with(" ok"))
+        .count();
+    assert_eq!(ok_rows, 14);
+    assert!(stdout.contains("mixnet tally"));
+    assert!(stdout.contains("every shuffle proof verified"));
+    assert!(stdout.contains("2 invalid ballots counted as invalid"));
 }
 
 #[test]

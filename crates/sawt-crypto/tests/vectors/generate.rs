@@ -342,7 +342,7 @@ fn shuffle() -> Value {
         .public_key()
         .prepare();
     let secret = rng.take();
-    let values = [[1u64, 2], [3, 0], [0, 0]];
+    let values = [[1u64, 2], [3, 0], [0, 0], [2, 1], [4, 5]];
     let cts = values
         .iter()
         .flatten()
@@ -351,10 +351,9 @@ fn shuffle() -> Value {
     let input = CiphertextList::new(2, cts).unwrap();
     let nonces = rng.take();
     let (output, proof) =
-        sawt_crypto::shuffle::shuffle_with_rng(&ctx, &[0x5au8; 32], 1, &ek, &input, &mut rng)
-            .unwrap();
+        sawt_crypto::shuffle::shuffle_with_rng(&ctx, 1, &ek, &input, &mut rng).unwrap();
     json!({
-        "description": "A shuffle of 3 entries of width 2 by mixer 1 (mixnet.md §3–§5). The generators' election is 32 bytes of 0x5a. draws: the two scalars whose encodings form the prover's 64-byte seed.",
+        "description": "A shuffle of 5 entries of width 2 by mixer 1 (mixnet.md §3–§5). The generators' election is 32 bytes of 0x5a. draws: the two scalars whose encodings form the prover's 64-byte seed.",
         "context": [["election", hex::encode([0x5au8; 32])], ["contest", hex::encode(b"muscat/shura")]],
         "election": hex::encode([0x5au8; 32]),
         "mixer": 1,

@@ -83,7 +83,7 @@ fn run_step(
             let t0 = Instant::now();
             let mut rng = sawt_crypto::rng::os_rng();
             let (output, proof) =
-                p.install(|| shuffle_with_rng(&ctx, ELECTION, 1, &key, &input, &mut rng))?;
+                p.install(|| shuffle_with_rng(&ctx, 1, &key, &input, &mut rng))?;
             let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
             let peak = peak_memory_mb();
             std::fs::write(dir.join("key"), key.public_key().element().to_hex())?;
@@ -111,7 +111,7 @@ fn run_step(
                 let proof = ShuffleProof::read_from(&mut open("proof")?)?;
                 let decoded = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
                 proof
-                    .verify(&ctx, ELECTION, 1, &key, &input, &output)
+                    .verify(&ctx, 1, &key, &input, &output)
                     .context("an honest shuffle failed to verify")?;
                 Ok((t0.elapsed().as_secs_f64() * 1e6 / n as f64, decoded))
             })?;
@@ -265,11 +265,10 @@ pub fn mix(args: &MixArgs) -> anyhow::Result<()> {
         let t0 = Instant::now();
         let (mix_s, verify_s, decrypt_s, counts) = p.install(|| -> anyhow::Result<_> {
             let t1 = Instant::now();
-            let stages =
-                mixnet::mix_cascade_with_rng(&ctx, ELECTION, &key, &input, &[1, 2, 3], &mut rng)?;
+            let stages = mixnet::mix_cascade_with_rng(&ctx, &key, &input, &[1, 2, 3], &mut rng)?;
             let mix_s = t1.elapsed().as_secs_f64();
             let t1 = Instant::now();
-            mixnet::verify_cascade(&ctx, ELECTION, key.public_key(), &input, &stages)?;
+            mixnet::verify_cascade(&ctx, key.public_key(), &input, &[1, 2, 3], &stages)?;
             let verify_s = t1.elapsed().as_secs_f64();
             let t1 = Instant::now();
             let mixed = &stages[2].output;

@@ -9,7 +9,12 @@
 //! proofs (trustee 4 is absent), three are combined, and the totals are decoded and
 //! compared with the votes cast. Any mismatch or failed proof is an error (exit code 1).
 //!
+//! The same voters then vote in the wilayat's municipal contest, tallied through a cascade
+//! of three mixers ([`mixnet`]).
+//!
 //! Later issues grow this into a whole election over HTTP with a bulletin board.
+
+mod mixnet;
 
 use std::time::Instant;
 
@@ -226,7 +231,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let (shares, outcome, dkg_proofs) =
         key_ceremony(params, &election_ctx).context("key ceremony")?;
     println!(
-        "\n[1/5] key ceremony: {} trustees announced, dealt and checked shares; no complaints; joint key {}… ({:.0} ms)",
+        "\n[1/8] key ceremony: {} trustees announced, dealt and checked shares; no complaints; joint key {}… ({:.0} ms)",
         args.trustees,
         &outcome.joint_key.element().to_hex()[..16],
         t.elapsed().as_secs_f64() * 1e3
@@ -240,7 +245,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .map(|c| encrypt_ballot(&election, &key, c))
         .collect::<anyhow::Result<_>>()?;
     println!(
-        "[2/5] {} voters encrypted their ballots: {} selections with 0/1 proofs, {} totals with range proofs ({:.2} s)",
+        "[2/8] {} voters encrypted their ballots: {} selections with 0/1 proofs, {} totals with range proofs ({:.2} s)",
         ballots.len(),
         ballots.len() * CANDIDATES.len(),
         ballots.len(),
@@ -276,7 +281,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     RangeProof::verify_many(key.public_key(), &total_items)
         .context("a ballot total proof failed")?;
     println!(
-        "[3/5] every ballot proof verified in batches: {} selection proofs, {} total proofs ({:.2} s)",
+        "[3/8] every ballot proof verified in batches: {} selection proofs, {} total proofs ({:.2} s)",
         selection_items.len(),
         total_items.len(),
         t.elapsed().as_secs_f64()
@@ -295,7 +300,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .map(|s| s.decrypt_with_rng(&tally_ctx, &tallies, &mut rng))
         .collect();
     println!(
-        "[4/5] homomorphic tally of {} candidates; {} trustees posted decryption shares with proofs{} ({:.0} ms)",
+        "[4/8] homomorphic tally of {} candidates; {} trustees posted decryption shares with proofs{} ({:.0} ms)",
         CANDIDATES.len(),
         posted.len(),
         if args.absent != 0 {
@@ -319,7 +324,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let totals = decrypt_small(&outcome, &tally_ctx, &tallies, used, &table)?;
     let used_names: Vec<String> = used.iter().map(|s| s.trustee.to_string()).collect();
     println!(
-        "[5/5] all {} decryption share proofs verified; combined shares of trustees {} ({:.0} ms)\n",
+        "[5/8] all {} decryption share proofs verified; combined shares of trustees {} ({:.0} ms)\n",
         posted.len(),
         used_names.join(", "),
         t.elapsed().as_secs_f64() * 1e3
@@ -347,17 +352,24 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     }
     let blank = choices.iter().filter(|c| c.iter().all(|&x| x == 0)).count();
     println!("  ({} ballots, {} of them blank)", ballots.len(), blank);
-    let total_proofs = dkg_proofs + selection_items.len() + total_items.len() + posted.len();
+    let leaders = (CANDIDATES[ranked[0]], CANDIDATES[ranked[1]]);
+    let mix = mixnet::run(&election, &key, &outcome, &shares, args.voters, args.absent)?;
+    let homomorphic = selection_items.len() + total_items.len();
+    let total_proofs = dkg_proofs
+        + homomorphic
+        + posted.len()
+        + mix.ballot_proofs
+        + mix.mix_proofs
+        + mix.decryption_proofs;
     println!(
-        "\nEvery proof verified ({} in all: {} key-generation, {} selection, {} total, {} decryption). \
-         Decrypted totals equal the votes cast. Highest totals: {} and {}. ({:.1} s)",
-        total_proofs,
-        dkg_proofs,
-        selection_items.len(),
-        total_items.len(),
-        posted.len(),
-        CANDIDATES[ranked[0]],
-        CANDIDATES[ranked[1]],
+        "\nEvery proof verified ({total_proofs} in all: {dkg_proofs} key-generation, {homomorphic} Shura ballot, \
+         {} municipal ballot, {} shuffle, {} decryption). Decrypted totals equal the votes cast in \
+         both contests. Shura highest totals: {} and {}. ({:.1} s)",
+        mix.ballot_proofs,
+        mix.mix_proofs,
+        posted.len() + mix.decryption_proofs,
+        leaders.0,
+        leaders.1,
         start.elapsed().as_secs_f64()
     );
     Ok(())
