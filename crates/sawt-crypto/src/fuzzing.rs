@@ -41,10 +41,10 @@ use crate::proofs::schnorr::SchnorrProof;
 use crate::threshold::DecryptionShare;
 
 /// Asserts that an accepted input re-encodes to itself and returns whether it was accepted.
-fn check<T>(
+fn check<T, E>(
     what: &str,
     data: &[u8],
-    decoded: Result<T, DecodeError>,
+    decoded: Result<T, E>,
     encode: impl FnOnce(&T) -> Vec<u8>,
 ) -> bool {
     match decoded {
@@ -232,6 +232,28 @@ pub fn round_trip_decryption_share(data: &[u8]) -> bool {
     )
 }
 
+/// [`CiphertextList::from_bytes`](crate::list::CiphertextList::from_bytes).
+pub fn round_trip_list(data: &[u8]) -> bool {
+    use crate::list::CiphertextList;
+    check(
+        "ciphertext list",
+        data,
+        CiphertextList::from_bytes(data),
+        CiphertextList::to_bytes,
+    )
+}
+
+/// [`ShuffleProof::from_bytes`](crate::shuffle::ShuffleProof::from_bytes).
+pub fn round_trip_shuffle_proof(data: &[u8]) -> bool {
+    use crate::shuffle::ShuffleProof;
+    check(
+        "shuffle proof",
+        data,
+        ShuffleProof::from_bytes(data),
+        ShuffleProof::to_bytes,
+    )
+}
+
 /// A JSON parser and printer, passed in by the caller (the fuzz target and the tests use
 /// serde_json).
 pub trait JsonCodec {
@@ -348,6 +370,7 @@ pub fn round_trip_json<J: JsonCodec>(data: &[u8]) -> bool {
     parsed |= json_stable::<J, Dealing>("dealing", text).is_some();
     parsed |= json_stable::<J, Complaint>("complaint", text).is_some();
     parsed |= json_stable::<J, DecryptionShare>("decryption share", text).is_some();
+    parsed |= json_stable::<J, crate::shuffle::ShuffleProof>("shuffle proof", text).is_some();
     parsed
 }
 
@@ -463,7 +486,22 @@ pub fn targets<J: JsonCodec>() -> Vec<Target> {
         }
     }
 
+    let lists: Vec<crate::list::CiphertextList> = vec![
+        crate::list::CiphertextList::new(1, cts.clone()).expect("width 1"),
+        crate::list::CiphertextList::new(2, cts.clone()).expect("width 2"),
+        crate::list::CiphertextList::empty(3).expect("width 3"),
+    ];
+    let shuffles: Vec<crate::shuffle::ShuffleProof> = lists
+        .iter()
+        .map(|l| {
+            crate::shuffle::shuffle_with_rng(&ctx, 1, &ek, l, &mut rng)
+                .expect("honest shuffle")
+                .1
+        })
+        .collect();
+
     let mut texts = Vec::new();
+    json::<J, _>(&mut texts, &shuffles);
     json::<J, _>(&mut texts, &elements);
     json::<J, _>(&mut texts, &cts);
     json::<J, _>(&mut texts, &[sk.public_key()]);
@@ -535,6 +573,16 @@ pub fn targets<J: JsonCodec>() -> Vec<Target> {
             "decryption_share",
             round_trip_decryption_share,
             shares.iter().map(DecryptionShare::to_bytes).collect(),
+        ),
+        binary(
+            "list",
+            round_trip_list,
+            lists.iter().map(|l| l.to_bytes()).collect(),
+        ),
+        binary(
+            "shuffle_proof",
+            round_trip_shuffle_proof,
+            shuffles.iter().map(|p| p.to_bytes()).collect(),
         ),
         Target {
             name: "json",

@@ -10,7 +10,8 @@
 //!
 //! * **Generators.** `h` and `h_1 … h_N` are derived from the seed
 //!   `"sawt/v1/shuffle" ‖ u64le(len(election)) ‖ election ‖ u32le(mixer)` (index 0 is `h`,
-//!   index `i` is `hᵢ`), by [`crate::generators::derive_generator`]; the verifier re-derives
+//!   index `i` is `hᵢ`; mixnet.md numbers them `h_0 … h_{N−1}`, its `h_i` being index `i + 1`),
+//!   by [`crate::generators::derive_generator`]; the verifier re-derives
 //!   them. Nobody knows a relation between them (`shared/REFERENCES.md` attack 2).
 //! * **Permutation commitment.** `c_{ψ(i)} = r_{ψ(i)}·G + hᵢ`.
 //! * **Challenges.** After the statement (key, both lists, generators' seed) and `c`, the
@@ -616,9 +617,13 @@ impl ShuffleProof {
         let mut head = vec![0u8; 96 + 64 * w + 96 + 32 * w];
         input.read_exact(&mut head)?;
         let mut r = Reader::new(&head);
-        let (t1, t2, t3) = (r.element()?, r.element()?, r.element()?);
+        let (t1, t2, t3) = (
+            r.element_nonidentity()?,
+            r.element_nonidentity()?,
+            r.element_nonidentity()?,
+        );
         let t4 = (0..w)
-            .map(|_| Ok((r.element()?, r.element()?)))
+            .map(|_| Ok((r.element_nonidentity()?, r.element_nonidentity()?)))
             .collect::<Result<_, DecodeError>>()?;
         let (s1, s2, s3) = (r.scalar()?, r.scalar()?, r.scalar()?);
         let s4 = (0..w).map(|_| r.scalar()).collect::<Result<_, _>>()?;
