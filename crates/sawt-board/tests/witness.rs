@@ -1,0 +1,245 @@
+//! Signed heads, witnesses and quorums: a board that rewrites or forks its history is caught.
+
+use sawt_board::head::{TreeHead, WitnessedHead};
+use sawt_board::proof::ConsistencyProof;
+use sawt_board::tree::MemoryTree;
+use sawt_board::witness::{ForkEvidence, Witness};
+use sawt_board::{HeadError, SigningKey};
+
+const ELECTION: [u8; 32] = [0x11; 32];
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn head(t: &MemoryTree, board: &SigningKey, at: u64) -> sawt_board::head::SignedTreeHead {
+    TreeHead {
+        election: ELECTION,
+        size: sawt_board::tree::NodeSource::size(t),
+        root: t.root(),
+        timestamp_ms: at,
+    }
+    .sign(board)
+}
+
+#[test]
+fn heads_verify_only_under_the_board_key_and_unchanged() {
+    let board = key(1);
+    let mut t = MemoryTree::new();
+    t.push(b"manifest");
+    let sth = head(&t, &board, 1000);
+    sth.verify(&board.verifying_key()).unwrap();
+    assert!(sth.verify(&key(2).verifying_key()).is_err());
+    let mut bad = sth;
+    bad.head.size += 1;
+    assert!(bad.verify(&board.verifying_key()).is_err());
+    let mut bad = sth;
+    bad.head.root[0] ^= 1;
+    assert!(bad.verify(&board.verifying_key()).is_err());
+    let mut bad = sth;
+    bad.head.election[0] ^= 1;
+    assert!(bad.verify(&board.verifying_key()).is_err());
+    let json = serde_json::to_string(&sth).unwrap();
+    assert_eq!(
+        serde_json::from_str::<sawt_board::head::SignedTreeHead>(&json).unwrap(),
+        sth
+    );
+    assert!(
+        serde_json::from_str::<sawt_board::head::SignedTreeHead>(&json.replacen(
+            '{',
+            "{\"extra\":1,",
+            1
+        ))
+        .is_err()
+    );
+}
+
+#[test]
+fn witnesses_cosign_an_honest_log_and_a_quorum_is_reached() {
+    let board = key(1);
+    let mut witnesses: Vec<Witness> = (10..13)
+        .map(|s| Witness::new(key(s), board.verifying_key(), ELECTION, None))
+        .collect();
+    let listed: Vec<_> = witnesses.iter().map(Witness::public_key).collect();
+    let mut t = MemoryTree::new();
+    for round in 0..5u64 {
+        for i in 0..(round * 3 + 1) {
+            t.push(format!("entry {round}/{i}").as_bytes());
+        }
+        let sth = head(&t, &board, 1000 + round);
+        let mut cosigs = Vec::new();
+        for w in &mut witnesses {
+            let proof =
+                ConsistencyProof::generate(&t, w.needs_proof_from(), sth.head.size).unwrap();
+            cosigs.push(w.cosign(&sth, &proof, 2000 + round).unwrap());
+        }
+        let witnessed = WitnessedHead {
+            signed: sth,
+            cosignatures: cosigs.clone(),
+        };
+        witnessed
+            .verify(&board.verifying_key(), &ELECTION, &listed, 3)
+            .unwrap();
+        // Quorum counting: one cosignature is not two; a repeated one counts once; an
+        // unlisted witness does not count; another election's quorum check fails.
+        let one = WitnessedHead {
+            signed: sth,
+            cosignatures: vec![cosigs[0], cosigs[0]],
+        };
+        assert_eq!(
+            one.verify(&board.verifying_key(), &ELECTION, &listed, 2),
+            Err(HeadError::Quorum {
+                valid: 1,
+                quorum: 2
+            })
+        );
+        let stranger = Witness::new(key(99), board.verifying_key(), ELECTION, None).public_key();
+        assert!(
+            witnessed
+                .verify(&board.verifying_key(), &ELECTION, &[listed[0], stranger], 2)
+                .is_err()
+        );
+        assert_eq!(
+            witnessed.verify(&board.verifying_key(), &[0; 32], &listed, 1),
+            Err(HeadError::Election)
+        );
+        // A cosignature moved to another head does not verify.
+        let mut moved = witnessed.clone();
+        moved.signed = head(&t, &board, 9999);
+        assert!(
+            moved
+                .verify(&board.verifying_key(), &ELECTION, &listed, 1)
+                .is_err()
+        );
+    }
+    assert_eq!(
+        witnesses[0].last().unwrap().size,
+        sawt_board::tree::NodeSource::size(&t)
+    );
+}
+
+#[test]
+fn a_forked_or_rewritten_history_is_refused_and_yields_checkable_evidence() {
+    let board = key(1);
+    let mut w = Witness::new(key(10), board.verifying_key(), ELECTION, None);
+    let mut honest = MemoryTree::new();
+    for i in 0..10 {
+        honest.push(format!("entry {i}").as_bytes());
+    }
+    let first = head(&honest, &board, 100);
+    w.cosign(
+        &first,
+        &ConsistencyProof::generate(&honest, 0, 10).unwrap(),
+        101,
+    )
+    .unwrap();
+
+    // The board rewrites entry 4 and appends two more: no proof from the cosigned head works.
+    let mut rewritten = MemoryTree::new();
+    for i in 0..12 {
+        let e = if i == 4 {
+            "a different ballot".to_string()
+        } else {
+            format!("entry {i}")
+        };
+        rewritten.push(e.as_bytes());
+    }
+    let second = head(&rewritten, &board, 200);
+    let proof = ConsistencyProof::generate(&rewritten, 10, 12).unwrap();
+    let before = *w.last().unwrap();
+    assert!(matches!(
+        w.cosign(&second, &proof, 201),
+        Err(HeadError::Inconsistent {
+            last_size: 10,
+            size: 12,
+            ..
+        })
+    ));
+    assert_eq!(*w.last().unwrap(), before, "a refused head changes nothing");
+    let evidence = ForkEvidence {
+        first,
+        second,
+        proof: Some(proof),
+    };
+    evidence.verify(&board.verifying_key()).unwrap();
+    assert!(
+        evidence.verify(&key(2).verifying_key()).is_err(),
+        "evidence is checked under the board's key"
+    );
+
+    // Equal sizes, different roots: evidence without a proof.
+    let mut forked = MemoryTree::new();
+    for i in 0..10 {
+        forked.push(format!("fork {i}").as_bytes());
+    }
+    let fork = head(&forked, &board, 150);
+    ForkEvidence {
+        first,
+        second: fork,
+        proof: None,
+    }
+    .verify(&board.verifying_key())
+    .unwrap();
+    // Honest heads are not evidence of anything.
+    for i in 10..12 {
+        honest.push(format!("entry {i}").as_bytes());
+    }
+    let next = head(&honest, &board, 300);
+    let ok = ConsistencyProof::generate(&honest, 10, 12).unwrap();
+    assert!(
+        ForkEvidence {
+            first,
+            second: next,
+            proof: Some(ok.clone())
+        }
+        .verify(&board.verifying_key())
+        .is_err()
+    );
+    w.cosign(&next, &ok, 301).unwrap();
+
+    // Rolling back (a smaller log, or an older timestamp) is refused.
+    let mut shrunk = MemoryTree::new();
+    shrunk.push(b"entry 0");
+    let back = head(&shrunk, &board, 500);
+    assert!(matches!(
+        w.cosign(
+            &back,
+            &ConsistencyProof {
+                old: 12,
+                new: 1,
+                path: vec![]
+            },
+            501
+        ),
+        Err(HeadError::Rollback {
+            last_size: 12,
+            size: 1
+        })
+    ));
+    let stale = head(&honest, &board, 299);
+    assert!(matches!(
+        w.cosign(
+            &stale,
+            &ConsistencyProof::generate(&honest, 12, 12).unwrap(),
+            502
+        ),
+        Err(HeadError::Rollback { .. })
+    ));
+    // A head for another election, or signed by someone else, is refused.
+    let mut other = next;
+    other.head.election = [0; 32];
+    assert_eq!(w.cosign(&other, &ok, 600), Err(HeadError::Election));
+    let forged = TreeHead {
+        timestamp_ms: 700,
+        ..next.head
+    }
+    .sign(&key(3));
+    assert!(matches!(
+        w.cosign(
+            &forged,
+            &ConsistencyProof::generate(&honest, 12, 12).unwrap(),
+            701
+        ),
+        Err(HeadError::Signature(_))
+    ));
+}
