@@ -25,7 +25,7 @@ pub fn range_hash(src: &impl NodeSource, start: u64, len: u64) -> Hash {
     if len == 0 {
         return empty_root();
     }
-    if len.is_power_of_two() && start % len == 0 {
+    if len.is_power_of_two() && start.is_multiple_of(len) {
         return src.node(len.trailing_zeros(), start / len);
     }
     let k = split(len);
@@ -72,7 +72,7 @@ impl MemoryTree {
         let index = self.levels[0].len() as u64;
         self.levels[0].push(leaf);
         let mut level = 0;
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let n = self.levels[level].len();
             let parent = node_hash(&self.levels[level][n - 2], &self.levels[level][n - 1]);
             if self.levels.len() == level + 1 {
