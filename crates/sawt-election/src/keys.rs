@@ -1,0 +1,64 @@
+//! Public keys in the record: ed25519 verification keys as lowercase hexadecimal.
+
+use serde::{Deserialize, Serialize};
+
+/// An ed25519 public key, 64 lowercase hexadecimal characters in JSON.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PublicKeyHex([u8; 32]);
+
+impl PublicKeyHex {
+    /// Wraps a verification key.
+    pub fn from_key(key: &ed25519_dalek::VerifyingKey) -> Self {
+        PublicKeyHex(key.to_bytes())
+    }
+
+    /// The raw 32 bytes.
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The verification key. Fails unless the bytes are the canonical encoding of a point of
+    /// large order (`protocol-spec/election.md` §2.3): no small-order ("weak") keys, no
+    /// non-canonical `y`, matching the strict verification rule used for every signature.
+    pub fn verifying_key(&self) -> Result<ed25519_dalek::VerifyingKey, KeyError> {
+        let compressed = curve25519_dalek::edwards::CompressedEdwardsY(self.0);
+        let point = compressed.decompress().ok_or(KeyError::NotAPoint)?;
+        if point.compress().to_bytes() != self.0 {
+            return Err(KeyError::NonCanonical);
+        }
+        if point.is_small_order() {
+            return Err(KeyError::SmallOrder);
+        }
+        ed25519_dalek::VerifyingKey::from_bytes(&self.0).map_err(|_| KeyError::NotAPoint)
+    }
+}
+
+impl TryFrom<String> for PublicKeyHex {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        sawt_crypto::group::decode_hex32(&s)
+            .map(PublicKeyHex)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl From<PublicKeyHex> for String {
+    fn from(k: PublicKeyHex) -> String {
+        hex::encode(k.0)
+    }
+}
+
+/// Why bytes are not an acceptable ed25519 public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// Not the encoding of a curve point.
+    #[error("not a point on edwards25519")]
+    NotAPoint,
+    /// A point, but not in its canonical encoding.
+    #[error("not the canonical encoding of its point")]
+    NonCanonical,
+    /// A point of small order (a "weak" key that verifies forged signatures).
+    #[error("a small-order point")]
+    SmallOrder,
+}
