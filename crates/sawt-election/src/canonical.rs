@@ -42,15 +42,20 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CanonicalError> {
     Ok(out)
 }
 
-/// Parses canonical bytes, rejecting any other encoding of the same value.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CanonicalError> {
+/// Parses canonical bytes, rejecting any other encoding of the same value and any member
+/// the type does not know: the decoded value must encode back to exactly `bytes`.
+pub fn decode<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, CanonicalError> {
     let v: Value = serde_json::from_slice(bytes)?;
     let mut again = Vec::with_capacity(bytes.len());
     write_value(&v, &mut again)?;
     if again != bytes {
         return Err(CanonicalError::NotCanonical);
     }
-    Ok(serde_json::from_value(v)?)
+    let typed: T = serde_json::from_value(v)?;
+    if encode(&typed)? != bytes {
+        return Err(CanonicalError::NotCanonical);
+    }
+    Ok(typed)
 }
 
 fn write_value(v: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {

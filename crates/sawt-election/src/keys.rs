@@ -62,3 +62,48 @@ pub enum KeyError {
     #[error("a small-order point")]
     SmallOrder,
 }
+
+/// 32 bytes (a hash) as 64 lowercase hexadecimal characters in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Hex32(pub [u8; 32]);
+
+impl TryFrom<String> for Hex32 {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        sawt_crypto::group::decode_hex32(&s)
+            .map(Hex32)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl From<Hex32> for String {
+    fn from(h: Hex32) -> String {
+        hex::encode(h.0)
+    }
+}
+
+/// 64 bytes (a signature) as 128 lowercase hexadecimal characters in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Hex64(pub [u8; 64]);
+
+impl TryFrom<String> for Hex64 {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        let lower = s
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+        let mut out = [0u8; 64];
+        if !lower || s.len() != 128 || hex::decode_to_slice(&s, &mut out).is_err() {
+            return Err("expected 128 lowercase hexadecimal characters".into());
+        }
+        Ok(Hex64(out))
+    }
+}
+
+impl From<Hex64> for String {
+    fn from(h: Hex64) -> String {
+        hex::encode(h.0)
+    }
+}

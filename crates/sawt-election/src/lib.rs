@@ -11,8 +11,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod ballot;
 pub mod canonical;
+pub mod entry;
 pub mod geography;
 pub mod keys;
 pub mod manifest;
 pub mod oman;
+
+/// The plaintext values of a mixnet ballot choosing the candidates at `positions` (0-based
+/// ballot order): `position + 1` each, padded with `0` to `width`.
+pub fn mixnet_choice(positions: &[usize], width: usize) -> Vec<u64> {
+    let mut v: Vec<u64> = positions.iter().map(|&p| p as u64 + 1).collect();
+    v.resize(width, 0);
+    v
+}
