@@ -14,6 +14,7 @@
 pub mod ballot;
 pub mod canonical;
 pub mod entry;
+pub mod fuzzing;
 pub mod geography;
 pub mod keys;
 pub mod manifest;
