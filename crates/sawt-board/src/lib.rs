@@ -11,6 +11,8 @@
 //! * [`head`]: tree heads signed by the board operator (ed25519, bound to the election), and
 //!   witnesses' cosignatures with a quorum check.
 //! * [`witness`]: the witness's check-then-cosign step, and evidence of a forked history.
+//! * [`replica`]: a verified copy of the log, which refuses served entries that differ from
+//!   the signed ones or a history that is not an extension of what it saw.
 //!
 //! This crate is pure (no I/O); the server stores the nodes and serves the proofs, and the
 //! verifier and mirrors use this crate to check them. The normative text is
@@ -23,6 +25,7 @@ pub mod error;
 pub mod hash;
 pub mod head;
 pub mod proof;
+pub mod replica;
 pub mod tree;
 pub mod witness;
 

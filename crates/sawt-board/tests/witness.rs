@@ -243,3 +243,79 @@ fn a_forked_or_rewritten_history_is_refused_and_yields_checkable_evidence() {
         Err(HeadError::Signature(_))
     ));
 }
+
+#[test]
+fn a_mirror_catches_a_rewritten_history_and_changed_entries() {
+    use sawt_board::replica::{Replica, ReplicaError};
+    let board = key(1);
+    let mut r = Replica::new(board.verifying_key(), ELECTION);
+    let mut log = MemoryTree::new();
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    let mut add = |log: &mut MemoryTree, n: usize| {
+        let start = bodies.len();
+        for i in start..start + n {
+            let b = format!("entry {i}").into_bytes();
+            log.push(&b);
+            bodies.push(b);
+        }
+        bodies[start..].to_vec()
+    };
+    let batch = add(&mut log, 5);
+    r.update(
+        &head(&log, &board, 10),
+        &batch,
+        &ConsistencyProof::generate(&log, 0, 5).unwrap(),
+    )
+    .unwrap();
+    let batch = add(&mut log, 4);
+    r.update(
+        &head(&log, &board, 20),
+        &batch,
+        &ConsistencyProof::generate(&log, 5, 9).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(r.size(), 9);
+
+    // Served entries that differ from the signed ones.
+    let mut more = add(&mut log, 2);
+    let good_head = head(&log, &board, 30);
+    let proof = ConsistencyProof::generate(&log, 9, 11).unwrap();
+    more[1] = b"substituted".to_vec();
+    assert_eq!(
+        r.update(&good_head, &more, &proof),
+        Err(ReplicaError::Root(11))
+    );
+    assert_eq!(r.size(), 9, "nothing changed");
+    // Too few entries.
+    assert!(matches!(
+        r.update(&good_head, &more[..1], &proof),
+        Err(ReplicaError::Count {
+            expected: 2,
+            got: 1
+        })
+    ));
+
+    // A rewritten history: entry 3 changed, the log extended; the board's proof from the
+    // mirror's head cannot hold, and the evidence is checkable.
+    let mut rewritten = MemoryTree::new();
+    for i in 0..11 {
+        let b = if i == 3 {
+            b"rewritten".to_vec()
+        } else {
+            format!("entry {i}").into_bytes()
+        };
+        rewritten.push(&b);
+    }
+    let forked = head(&rewritten, &board, 40);
+    let bad_proof = ConsistencyProof::generate(&rewritten, 9, 11).unwrap();
+    let tail: Vec<Vec<u8>> = (9..11).map(|i| format!("entry {i}").into_bytes()).collect();
+    match r.update(&forked, &tail, &bad_proof) {
+        Err(ReplicaError::Fork(evidence)) => evidence.verify(&board.verifying_key()).unwrap(),
+        other => panic!("expected fork evidence, got {other:?}"),
+    }
+    assert_eq!(r.size(), 9);
+    // The honest continuation still applies.
+    let honest_tail: Vec<Vec<u8>> = (9..11).map(|i| format!("entry {i}").into_bytes()).collect();
+    r.update(&good_head, &honest_tail, &proof).unwrap();
+    assert_eq!(r.head().unwrap().head.size, 11);
+}

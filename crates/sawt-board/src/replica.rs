@@ -1,0 +1,137 @@
+//! A verified replica of a board (`protocol-spec/board.md` §5.4): what `sawt mirror` keeps
+//! and what an observer serves from their own machine.
+//!
+//! The replica holds every entry and its own Merkle tree. It extends only by a batch of new
+//! entries together with a head the board signed: the replica appends the entries to a copy
+//! of its tree, recomputes the root at the head's size, requires it to equal the signed root,
+//! and requires the board's consistency proof from the replica's last head to hold. So a
+//! board that rewrites an entry the replica already has, or shows the replica a history that
+//! is not an extension of what it saw, is caught with signed evidence, and the replica
+//! changes nothing.
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::error::HeadError;
+use crate::head::SignedTreeHead;
+use crate::proof::ConsistencyProof;
+use crate::tree::{MemoryTree, NodeSource};
+use crate::witness::ForkEvidence;
+
+/// Why a replica refused an update.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplicaError {
+    /// The head's signature, election or time is wrong.
+    #[error(transparent)]
+    Head(#[from] HeadError),
+    /// The entries do not hash to the signed root: the board served other entries than it
+    /// signed.
+    #[error("the entries do not hash to the signed root at size {0}")]
+    Root(u64),
+    /// The entries do not fill the gap from the replica's size to the head's size.
+    #[error("expected {expected} new entries, got {got}")]
+    Count {
+        /// Entries needed.
+        expected: u64,
+        /// Entries given.
+        got: u64,
+    },
+    /// The board's history changed: evidence attached.
+    #[error("the board's history changed; the evidence is checkable by anyone")]
+    Fork(Box<ForkEvidence>),
+}
+
+/// A verified copy of a board's log.
+pub struct Replica {
+    board: VerifyingKey,
+    election: [u8; 32],
+    tree: MemoryTree,
+    entries: Vec<Vec<u8>>,
+    head: Option<SignedTreeHead>,
+}
+
+impl Replica {
+    /// An empty replica of `election`'s board.
+    pub fn new(board: VerifyingKey, election: [u8; 32]) -> Self {
+        Replica {
+            board,
+            election,
+            tree: MemoryTree::new(),
+            entries: Vec::new(),
+            head: None,
+        }
+    }
+
+    /// Entries held.
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// The last head verified.
+    pub fn head(&self) -> Option<&SignedTreeHead> {
+        self.head.as_ref()
+    }
+
+    /// The entries held, in order.
+    pub fn entries(&self) -> &[Vec<u8>] {
+        &self.entries
+    }
+
+    /// Applies the board's next head with the entries from this replica's size up to the
+    /// head's size and the board's consistency proof from the replica's last head. On any
+    /// error nothing changes.
+    pub fn update(
+        &mut self,
+        signed: &SignedTreeHead,
+        new_entries: &[Vec<u8>],
+        proof: &ConsistencyProof,
+    ) -> Result<(), ReplicaError> {
+        let head = &signed.head;
+        if head.election != self.election {
+            return Err(HeadError::Election.into());
+        }
+        signed.verify(&self.board)?;
+        let have = self.size();
+        if let Some(last) = &self.head {
+            if head.size < last.head.size || head.timestamp_ms < last.head.timestamp_ms {
+                return Err(HeadError::Rollback {
+                    last_size: last.head.size,
+                    size: head.size,
+                }
+                .into());
+            }
+            if proof
+                .verify((last.head.size, &last.head.root), (head.size, &head.root))
+                .is_err()
+            {
+                let evidence = ForkEvidence {
+                    first: *last,
+                    second: *signed,
+                    proof: Some(proof.clone()),
+                };
+                return Err(ReplicaError::Fork(Box::new(evidence)));
+            }
+        }
+        let expected = head.size.checked_sub(have).ok_or(HeadError::Rollback {
+            last_size: have,
+            size: head.size,
+        })?;
+        if expected != new_entries.len() as u64 {
+            return Err(ReplicaError::Count {
+                expected,
+                got: new_entries.len() as u64,
+            });
+        }
+        let mut tree = self.tree.clone();
+        for e in new_entries {
+            tree.push(e);
+        }
+        if tree.root() != head.root {
+            return Err(ReplicaError::Root(head.size));
+        }
+        self.tree = tree;
+        self.entries.extend(new_entries.iter().cloned());
+        self.head = Some(*signed);
+        Ok(())
+    }
+}
