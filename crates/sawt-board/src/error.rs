@@ -12,7 +12,8 @@ pub enum ProofError {
     /// The proof is for another size than the head it is checked against.
     #[error("the proof is for another tree size than the head")]
     Size,
-    /// The path has the wrong length for its sizes.
+    /// The path is too long for its sizes, or non-empty where it must be empty (a path that
+    /// is too short fails as [`ProofError::Root`]).
     #[error("the proof's path has the wrong length")]
     Path,
     /// The recomputed root differs from the head's.
@@ -60,4 +61,10 @@ pub enum HeadError {
     /// A key or signature is not a valid encoding.
     #[error("malformed key or signature")]
     Encoding,
+    /// A head of size 0 must carry the empty tree's root.
+    #[error("a head of size 0 must carry the root of the empty tree")]
+    EmptyRoot,
+    /// Fork evidence that shows no conflict.
+    #[error("the evidence shows no conflict between the two heads")]
+    NoConflict,
 }

@@ -75,8 +75,11 @@ pub struct SignedTreeHead {
 }
 
 impl SignedTreeHead {
-    /// Verifies the operator's signature.
+    /// Verifies the operator's signature (and that a head of size 0 carries the empty root).
     pub fn verify(&self, board: &VerifyingKey) -> Result<(), HeadError> {
+        if self.head.size == 0 && self.head.root != crate::hash::empty_root() {
+            return Err(HeadError::EmptyRoot);
+        }
         board
             .verify_strict(
                 &self.head.message(),
@@ -144,8 +147,8 @@ pub struct WitnessedHead {
 }
 
 impl WitnessedHead {
-    /// Checks the operator's signature and that at least `quorum` distinct witnesses among
-    /// `witnesses` (the manifest's list) validly cosigned. Cosignatures from unlisted keys
+    /// Checks the operator's signature and that at least `quorum` (≥ 1) distinct witnesses
+    /// among `witnesses` (the manifest's list) validly cosigned. Cosignatures from unlisted keys
     /// and repeated witnesses are ignored.
     pub fn verify(
         &self,
@@ -156,6 +159,9 @@ impl WitnessedHead {
     ) -> Result<(), HeadError> {
         if &self.signed.head.election != election {
             return Err(HeadError::Election);
+        }
+        if quorum == 0 {
+            return Err(HeadError::Quorum { valid: 0, quorum });
         }
         self.signed.verify(board)?;
         let mut counted: Vec<[u8; 32]> = Vec::new();

@@ -13,7 +13,7 @@ use ed25519_dalek::VerifyingKey;
 
 use crate::error::HeadError;
 use crate::head::SignedTreeHead;
-use crate::proof::ConsistencyProof;
+use crate::proof::{ConsistencyProof, InclusionProof};
 use crate::tree::{MemoryTree, NodeSource};
 use crate::witness::ForkEvidence;
 
@@ -36,9 +36,20 @@ pub enum ReplicaError {
         /// Entries given.
         got: u64,
     },
-    /// The board's history changed: evidence attached.
-    #[error("the board's history changed; the evidence is checkable by anyone")]
-    Fork(Box<ForkEvidence>),
+    /// The new head is not an extension of the replica's last one: the board's history
+    /// changed, or its proof is bad. Both signed heads are kept; [`Replica::fork_evidence`]
+    /// turns them into evidence with the board's inclusion proof for one entry.
+    #[error("the new head does not extend the replica's head (size {last_size} → {size})")]
+    Inconsistent {
+        /// The replica's head.
+        last: Box<SignedTreeHead>,
+        /// The head the board served.
+        served: Box<SignedTreeHead>,
+        /// Its size, for the message.
+        size: u64,
+        /// The replica's size.
+        last_size: u64,
+    },
 }
 
 /// A verified copy of a board's log.
@@ -77,6 +88,33 @@ impl Replica {
         &self.entries
     }
 
+    /// Builds checkable fork evidence from a head the board signed and the entry it serves at
+    /// `index` (below this replica's size) with its inclusion proof against that head: if the
+    /// entry differs from the replica's, the board has signed two histories.
+    pub fn fork_evidence(
+        &self,
+        served: &SignedTreeHead,
+        index: u64,
+        served_entry: &[u8],
+        served_proof: &InclusionProof,
+    ) -> Option<ForkEvidence> {
+        let last = self.head?;
+        if index >= last.head.size {
+            return None;
+        }
+        let first_leaf = crate::hash::leaf_hash(&self.entries[index as usize]);
+        let first_proof = InclusionProof::generate(&self.tree, index, last.head.size).ok()?;
+        let evidence = ForkEvidence::DifferentLeaves {
+            first: last,
+            second: *served,
+            first_leaf,
+            first_proof,
+            second_leaf: crate::hash::leaf_hash(served_entry),
+            second_proof: served_proof.clone(),
+        };
+        evidence.verify(&self.board).ok().map(|()| evidence)
+    }
+
     /// Applies the board's next head with the entries from this replica's size up to the
     /// head's size and the board's consistency proof from the replica's last head. On any
     /// error nothing changes.
@@ -104,12 +142,12 @@ impl Replica {
                 .verify((last.head.size, &last.head.root), (head.size, &head.root))
                 .is_err()
             {
-                let evidence = ForkEvidence {
-                    first: *last,
-                    second: *signed,
-                    proof: Some(proof.clone()),
-                };
-                return Err(ReplicaError::Fork(Box::new(evidence)));
+                return Err(ReplicaError::Inconsistent {
+                    last: Box::new(*last),
+                    served: Box::new(*signed),
+                    size: head.size,
+                    last_size: last.head.size,
+                });
             }
         }
         let expected = head.size.checked_sub(have).ok_or(HeadError::Rollback {

@@ -6,21 +6,22 @@
 //! head, it checks the operator's signature, the election, that the log did not shrink or go
 //! back in time, and the proof; only then does it cosign and move its state forward. A board
 //! that shows two different histories cannot gather a quorum for both unless witnesses
-//! collude, and the first witness to see the second history holds signed evidence of the
-//! fork: two operator-signed heads that no consistency proof can join.
+//! collude. A witness that refuses a head keeps both signed heads; with the board's own
+//! inclusion proofs for one index under each, they become [`ForkEvidence`] anyone can check.
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use crate::error::HeadError;
-use crate::head::{Cosignature, SignedTreeHead, TreeHead};
-use crate::proof::ConsistencyProof;
+use crate::hash::Hash;
+use crate::head::{Cosignature, SignedTreeHead};
+use crate::proof::{ConsistencyProof, InclusionProof};
 
 /// A witness's key and state. The key is zeroized on drop (ed25519-dalek).
 pub struct Witness {
     key: SigningKey,
     board: VerifyingKey,
     election: [u8; 32],
-    last: Option<TreeHead>,
+    last: Option<SignedTreeHead>,
 }
 
 impl core::fmt::Debug for Witness {
@@ -38,7 +39,7 @@ impl Witness {
         key: SigningKey,
         board: VerifyingKey,
         election: [u8; 32],
-        last: Option<TreeHead>,
+        last: Option<SignedTreeHead>,
     ) -> Self {
         Witness {
             key,
@@ -53,14 +54,15 @@ impl Witness {
         self.key.verifying_key()
     }
 
-    /// The last head cosigned: the state to persist.
-    pub fn last(&self) -> Option<&TreeHead> {
+    /// The last head cosigned, with the board's signature: the state to persist, and one
+    /// half of any fork evidence.
+    pub fn last(&self) -> Option<&SignedTreeHead> {
         self.last.as_ref()
     }
 
     /// The size from which the witness needs a consistency proof.
     pub fn needs_proof_from(&self) -> u64 {
-        self.last.map_or(0, |h| h.size)
+        self.last.map_or(0, |h| h.head.size)
     }
 
     /// Checks `signed` against the last cosigned head with `proof` and cosigns it at
@@ -78,14 +80,16 @@ impl Witness {
         signed.verify(&self.board)?;
         let (last_size, last_root, last_time) =
             self.last.map_or((0, crate::hash::empty_root(), 0), |h| {
-                (h.size, h.root, h.timestamp_ms)
+                (h.head.size, h.head.root, h.head.timestamp_ms)
             });
-        if head.size < last_size || head.timestamp_ms < last_time {
+        if head.size < last_size {
             return Err(HeadError::Rollback {
                 last_size,
                 size: head.size,
             });
         }
+        // Before the timestamp: a head of the same size with another root is a fork, not a
+        // rollback.
         proof
             .verify((last_size, &last_root), (head.size, &head.root))
             .map_err(|source| HeadError::Inconsistent {
@@ -93,49 +97,82 @@ impl Witness {
                 size: head.size,
                 source,
             })?;
-        self.last = Some(*head);
+        if head.timestamp_ms < last_time {
+            return Err(HeadError::Rollback {
+                last_size,
+                size: head.size,
+            });
+        }
+        self.last = Some(*signed);
         Ok(Cosignature::create(&self.key, now_ms, head))
     }
 }
 
-/// Two heads signed by the same board for the same election that cannot both be true: the
-/// same size with different roots, or a later head whose consistency proof from the earlier
-/// one fails. Anyone can check it with [`ForkEvidence::verify`].
+/// Proof that a board signed two heads that cannot both be true. Only conflicts that need
+/// no trust in anyone's word count: the board's own signatures, and the board's own
+/// inclusion proofs (`protocol-spec/board.md` §5.3).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ForkEvidence {
-    /// The earlier (or equal-size) head.
-    pub first: SignedTreeHead,
-    /// The conflicting head.
-    pub second: SignedTreeHead,
-    /// The board's consistency proof between them, which fails (absent for equal sizes).
-    pub proof: Option<ConsistencyProof>,
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ForkEvidence {
+    /// Two heads of the same size with different roots.
+    SameSize {
+        /// One head.
+        first: SignedTreeHead,
+        /// The other.
+        second: SignedTreeHead,
+    },
+    /// One index holding two different leaves, each proved included under one of the heads.
+    DifferentLeaves {
+        /// One head.
+        first: SignedTreeHead,
+        /// The other.
+        second: SignedTreeHead,
+        /// The leaf under `first`.
+        #[serde(with = "crate::head::hex32")]
+        first_leaf: Hash,
+        /// Its inclusion proof against `first`.
+        first_proof: InclusionProof,
+        /// The leaf under `second`, at the same index.
+        #[serde(with = "crate::head::hex32")]
+        second_leaf: Hash,
+        /// Its inclusion proof against `second`.
+        second_proof: InclusionProof,
+    },
 }
 
 impl ForkEvidence {
-    /// Confirms the evidence: both heads are validly signed by `board` for one election, and
-    /// they conflict.
+    /// Confirms the evidence: both heads validly signed by `board` for one election, and the
+    /// conflict shown.
     pub fn verify(&self, board: &VerifyingKey) -> Result<(), HeadError> {
-        self.first.verify(board)?;
-        self.second.verify(board)?;
-        let (a, b) = (&self.first.head, &self.second.head);
+        let (first, second) = match self {
+            ForkEvidence::SameSize { first, second }
+            | ForkEvidence::DifferentLeaves { first, second, .. } => (first, second),
+        };
+        first.verify(board)?;
+        second.verify(board)?;
+        let (a, b) = (&first.head, &second.head);
         if a.election != b.election {
             return Err(HeadError::Election);
         }
-        let conflicts = if a.size == b.size {
-            a.root != b.root
-        } else {
-            match &self.proof {
-                Some(p) if a.size < b.size => {
-                    p.verify((a.size, &a.root), (b.size, &b.root)).is_err()
-                }
-                _ => false,
+        let conflict = match self {
+            ForkEvidence::SameSize { .. } => a.size == b.size && a.root != b.root,
+            ForkEvidence::DifferentLeaves {
+                first_leaf,
+                first_proof,
+                second_leaf,
+                second_proof,
+                ..
+            } => {
+                first_proof.index == second_proof.index
+                    && first_leaf != second_leaf
+                    && first_proof.verify(first_leaf, a.size, &a.root).is_ok()
+                    && second_proof.verify(second_leaf, b.size, &b.root).is_ok()
             }
         };
-        if conflicts {
+        if conflict {
             Ok(())
         } else {
-            Err(HeadError::Signature("no conflict shown"))
+            Err(HeadError::NoConflict)
         }
     }
 }

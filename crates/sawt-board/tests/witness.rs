@@ -113,7 +113,7 @@ fn witnesses_cosign_an_honest_log_and_a_quorum_is_reached() {
         );
     }
     assert_eq!(
-        witnesses[0].last().unwrap().size,
+        witnesses[0].last().unwrap().head.size,
         sawt_board::tree::NodeSource::size(&t)
     );
 }
@@ -156,12 +156,44 @@ fn a_forked_or_rewritten_history_is_refused_and_yields_checkable_evidence() {
         })
     ));
     assert_eq!(*w.last().unwrap(), before, "a refused head changes nothing");
-    let evidence = ForkEvidence {
+    // The board's own inclusion proofs for entry 4 under each head make the evidence.
+    let leaf = |t: &MemoryTree, i: u64| {
+        sawt_board::proof::InclusionProof::generate(t, i, sawt_board::tree::NodeSource::size(t))
+            .unwrap()
+    };
+    let evidence = ForkEvidence::DifferentLeaves {
         first,
         second,
-        proof: Some(proof),
+        first_leaf: sawt_board::hash::leaf_hash(b"entry 4"),
+        first_proof: leaf(&honest, 4),
+        second_leaf: sawt_board::hash::leaf_hash(b"a different ballot"),
+        second_proof: leaf(&rewritten, 4),
     };
     evidence.verify(&board.verifying_key()).unwrap();
+    // A failing consistency proof alone is not evidence: anyone could make one up. Nor is a
+    // forged inclusion proof.
+    let ForkEvidence::DifferentLeaves {
+        first_leaf,
+        first_proof,
+        second_proof,
+        ..
+    } = evidence.clone()
+    else {
+        unreachable!()
+    };
+    let forged = ForkEvidence::DifferentLeaves {
+        first,
+        second,
+        first_leaf,
+        first_proof,
+        second_leaf: sawt_board::hash::leaf_hash(b"anything"),
+        second_proof,
+    };
+    assert_eq!(
+        forged.verify(&board.verifying_key()),
+        Err(HeadError::NoConflict)
+    );
+    let _ = proof;
     assert!(
         evidence.verify(&key(2).verifying_key()).is_err(),
         "evidence is checked under the board's key"
@@ -173,10 +205,9 @@ fn a_forked_or_rewritten_history_is_refused_and_yields_checkable_evidence() {
         forked.push(format!("fork {i}").as_bytes());
     }
     let fork = head(&forked, &board, 150);
-    ForkEvidence {
+    ForkEvidence::SameSize {
         first,
         second: fork,
-        proof: None,
     }
     .verify(&board.verifying_key())
     .unwrap();
@@ -186,14 +217,33 @@ fn a_forked_or_rewritten_history_is_refused_and_yields_checkable_evidence() {
     }
     let next = head(&honest, &board, 300);
     let ok = ConsistencyProof::generate(&honest, 10, 12).unwrap();
-    assert!(
-        ForkEvidence {
+    let honest_leaf = |i: u64, t: &MemoryTree| {
+        sawt_board::proof::InclusionProof::generate(t, i, sawt_board::tree::NodeSource::size(t))
+            .unwrap()
+    };
+    let mut first10 = MemoryTree::new();
+    for i in 0..10 {
+        first10.push(format!("entry {i}").as_bytes());
+    }
+    let same_leaf = ForkEvidence::DifferentLeaves {
+        first,
+        second: next,
+        first_leaf: sawt_board::hash::leaf_hash(b"entry 2"),
+        first_proof: honest_leaf(2, &first10),
+        second_leaf: sawt_board::hash::leaf_hash(b"entry 2"),
+        second_proof: honest_leaf(2, &honest),
+    };
+    assert_eq!(
+        same_leaf.verify(&board.verifying_key()),
+        Err(HeadError::NoConflict)
+    );
+    assert_eq!(
+        ForkEvidence::SameSize {
             first,
-            second: next,
-            proof: Some(ok.clone())
+            second: next
         }
-        .verify(&board.verifying_key())
-        .is_err()
+        .verify(&board.verifying_key()),
+        Err(HeadError::NoConflict)
     );
     w.cosign(&next, &ok, 301).unwrap();
 
@@ -310,9 +360,25 @@ fn a_mirror_catches_a_rewritten_history_and_changed_entries() {
     let bad_proof = ConsistencyProof::generate(&rewritten, 9, 11).unwrap();
     let tail: Vec<Vec<u8>> = (9..11).map(|i| format!("entry {i}").into_bytes()).collect();
     match r.update(&forked, &tail, &bad_proof) {
-        Err(ReplicaError::Fork(evidence)) => evidence.verify(&board.verifying_key()).unwrap(),
-        other => panic!("expected fork evidence, got {other:?}"),
+        Err(ReplicaError::Inconsistent { .. }) => {}
+        other => panic!("expected an inconsistency, got {other:?}"),
     }
+    // With the entry the board now serves at index 3 and its proof, the mirror holds evidence.
+    let served_proof = sawt_board::proof::InclusionProof::generate(&rewritten, 3, 11).unwrap();
+    let evidence = r
+        .fork_evidence(&forked, 3, b"rewritten", &served_proof)
+        .unwrap();
+    evidence.verify(&board.verifying_key()).unwrap();
+    assert!(
+        r.fork_evidence(
+            &forked,
+            2,
+            b"entry 2",
+            &sawt_board::proof::InclusionProof::generate(&rewritten, 2, 11).unwrap()
+        )
+        .is_none(),
+        "an unchanged entry is no evidence"
+    );
     assert_eq!(r.size(), 9);
     // The honest continuation still applies.
     let honest_tail: Vec<Vec<u8>> = (9..11).map(|i| format!("entry {i}").into_bytes()).collect();

@@ -321,8 +321,8 @@ impl Manifest {
             e.push("mixnet contests need at least one mixer".into());
         }
         let w = &self.witnesses;
-        if w.quorum as usize > w.members.len() {
-            e.push("witnesses: quorum larger than the number of witnesses".into());
+        if w.quorum == 0 || w.quorum as usize > w.members.len() {
+            e.push("witnesses: need 1 ≤ quorum ≤ witnesses".into());
         }
         check_holders("witness", &w.members, &mut e);
         for (name, k) in [

@@ -104,6 +104,7 @@ fn every_rule_is_enforced_and_every_violation_listed() {
         "mixer",
     );
     check(&|m| m.witnesses.quorum = 4, "quorum");
+    check(&|m| m.witnesses.quorum = 0, "quorum");
     check(
         &|m| m.mixers[1].key = m.mixers[0].key.clone(),
         "key repeated",
