@@ -54,6 +54,25 @@ pub struct WindowExtension {
     pub reason: crate::manifest::Names,
 }
 
+/// A homomorphic sum `(α, β)`; unlike a ballot's ciphertext, `α` may be the identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallySum {
+    /// `Σ α`.
+    pub alpha: Element,
+    /// `Σ β`.
+    pub beta: Element,
+}
+
+impl From<Ciphertext> for TallySum {
+    fn from(c: Ciphertext) -> Self {
+        TallySum {
+            alpha: *c.alpha(),
+            beta: *c.beta(),
+        }
+    }
+}
+
 /// What an entry says, by kind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "kebab-case")]
@@ -115,8 +134,10 @@ pub enum EntryBody {
     Tally {
         /// The contest.
         contest: String,
-        /// One sum per candidate, ballot order.
-        sums: Vec<Ciphertext>,
+        /// One sum per candidate, ballot order. A contest with no counted ballot has the
+        /// trivial sum `(0, 0)` (crypto.md §4.3), so these are pairs of elements, not
+        /// ballot ciphertexts (which never have `α = 0`).
+        sums: Vec<TallySum>,
     },
     /// One mixer's shuffle of a contest's list.
     MixStage {
@@ -380,6 +401,12 @@ fn role_of(m: &Manifest, key: &PublicKeyHex) -> Option<Role> {
     if let Some(x) = m.mixers.iter().find(|x| &x.key == key) {
         return Some(Role::Mixer(x.index));
     }
+    if key == &a.board_operator {
+        return Some(Role::BoardOperator);
+    }
+    if m.witnesses.members.iter().any(|w| &w.key == key) {
+        return Some(Role::Witness);
+    }
     None
 }
 
@@ -387,6 +414,8 @@ fn role_of(m: &Manifest, key: &PublicKeyHex) -> Option<Role> {
 enum Role {
     Authority,
     Registrar,
+    BoardOperator,
+    Witness,
     Trustee(u32),
     Mixer(u32),
 }
@@ -415,6 +444,10 @@ pub fn authorise(
     };
     use EntryBody as B;
     use Phase as P;
+    let w = &manifest.windows;
+    let before_voting = !closed && now_ms < w.voting_abroad.start_ms;
+    let key_generation_on =
+        !closed && (w.key_generation.start_ms..w.voting_abroad.start_ms).contains(&now_ms);
     let (author_ok, phase_ok) = match &entry.body {
         B::Manifest(m) => (
             role == Some(Role::Authority) && m.hash().ok().as_ref() == Some(election),
@@ -433,12 +466,9 @@ pub fn authorise(
             role == Some(Role::Trustee(c.complainer)),
             phase == P::KeyGeneration,
         ),
-        B::JointKey { .. } => (
-            role == Some(Role::Authority),
-            (P::KeyGeneration..=P::Between).contains(&phase),
-        ),
+        B::JointKey { .. } => (role == Some(Role::Authority), key_generation_on),
         B::CredentialEnrolment { .. } | B::RollCount { .. } => {
-            (role == Some(Role::Registrar), phase < P::VotingAbroad)
+            (role == Some(Role::Registrar), before_voting)
         }
         B::CredentialRevocation { .. } => (role == Some(Role::Registrar), phase < P::Tallying),
         B::Ballot(b) | B::AuditedBallot { ballot: b, .. } => (

@@ -287,23 +287,40 @@ impl Manifest {
                     c.id
                 ));
             }
+            if c.id.is_empty() || c.candidates.is_empty() {
+                e.push(format!(
+                    "contest {:?}: needs an id and at least one candidate",
+                    c.id
+                ));
+            }
+            if c.tally == TallyMethod::Mixnet
+                && c.candidates.len() > sawt_crypto::mixnet::MAX_CANDIDATES as usize
+            {
+                e.push(format!(
+                    "contest {}: more candidates than a mixnet contest allows",
+                    c.id
+                ));
+            }
             if c.votes_per_voter as u64 > sawt_crypto::proofs::range::MAX_RANGE {
                 e.push(format!(
                     "contest {}: votes_per_voter above the range proof's bound",
                     c.id
                 ));
             }
-            for (i, cand) in c.candidates.iter().enumerate() {
-                if !candidate_ids.insert(&cand.id) {
-                    e.push(format!("candidate id {} repeated", cand.id));
+            for cand in &c.candidates {
+                if cand.id.is_empty() || !candidate_ids.insert(&cand.id) {
+                    e.push(format!("candidate id {:?} empty or repeated", cand.id));
                 }
-                if cand.ballot_order != i as u32 + 1 {
-                    e.push(format!(
-                        "contest {}: candidates must be listed in ballot order 1..=n",
-                        c.id
-                    ));
-                    break;
-                }
+            }
+            if c.candidates
+                .iter()
+                .enumerate()
+                .any(|(i, cand)| cand.ballot_order != i as u32 + 1)
+            {
+                e.push(format!(
+                    "contest {}: candidates must be listed in ballot order 1..=n",
+                    c.id
+                ));
             }
         }
         for w in &self.geography.wilayats {
@@ -325,6 +342,19 @@ impl Manifest {
             e.push("witnesses: need 1 ≤ quorum ≤ witnesses".into());
         }
         check_holders("witness", &w.members, &mut e);
+        // Every key has one role: a key that is two parties' would let one act as the other.
+        let mut all_keys: Vec<&PublicKeyHex> = vec![
+            &self.authorities.election_authority,
+            &self.authorities.registrar,
+            &self.authorities.board_operator,
+        ];
+        all_keys.extend(t.members.iter().map(|h| &h.key));
+        all_keys.extend(self.mixers.iter().map(|h| &h.key));
+        all_keys.extend(w.members.iter().map(|h| &h.key));
+        let distinct: BTreeSet<&PublicKeyHex> = all_keys.iter().copied().collect();
+        if distinct.len() != all_keys.len() {
+            e.push("every authority, trustee, mixer and witness needs a key of its own".into());
+        }
         for (name, k) in [
             ("election authority", &self.authorities.election_authority),
             ("registrar", &self.authorities.registrar),

@@ -54,6 +54,10 @@ pub fn parse_wilayats(csv: &str) -> Result<Vec<WilayatRow>, String> {
                 f[k].parse::<u64>()
                     .map_err(|_| format!("line {row}: column {} is not a number", k + 1))
             };
+            let small = |k: usize| -> Result<u32, String> {
+                u32::try_from(num(k)?)
+                    .map_err(|_| format!("line {row}: column {} is too large", k + 1))
+            };
             Ok(WilayatRow {
                 governorate: Names {
                     en: f[0].into(),
@@ -63,12 +67,12 @@ pub fn parse_wilayats(csv: &str) -> Result<Vec<WilayatRow>, String> {
                     en: f[2].into(),
                     ar: f[3].into(),
                 },
-                shura_seats: num(4)? as u32,
-                municipal_seats: num(5)? as u32,
+                shura_seats: small(4)?,
+                municipal_seats: small(5)?,
                 population_2022: num(6)?,
                 registered_voters_synth: num(7)?,
-                shura_candidates_synth: num(8)? as u32,
-                municipal_candidates_synth: num(9)? as u32,
+                shura_candidates_synth: small(8)?,
+                municipal_candidates_synth: small(9)?,
             })
         })
         .collect()

@@ -292,6 +292,36 @@ fn the_board_gate_checks_author_and_phase() {
         Err(EntryError::Phase { .. })
     ));
 
+    // Not in the gap between voting abroad and voting at home either.
+    let gap = w.voting_abroad.end_ms + 1;
+    assert!(gap < w.voting_home.start_ms);
+    assert!(matches!(
+        ok(&enrol(2, gap), gap, false),
+        Err(EntryError::Phase {
+            phase: Phase::Between,
+            ..
+        })
+    ));
+    // The board operator and the witnesses hold roles too: they cannot vote.
+    let (_, op) = (
+        signing_key(3),
+        PublicKeyHex::from_key(&signing_key(3).verifying_key()),
+    );
+    let (op_ballot, _) = Ballot::encrypt_with_rng(
+        f.election,
+        contest,
+        &f.key,
+        &op,
+        &[],
+        &mut sawt_crypto::rng::os_rng(),
+    )
+    .unwrap();
+    let by_operator = entry(&f, &signing_key(3), EntryBody::Ballot(op_ballot), voting);
+    assert!(matches!(
+        ok(&by_operator, voting, false),
+        Err(EntryError::Author { .. })
+    ));
+
     // Close: the authority, once voting time is over.
     let close = entry(
         &f,
@@ -351,4 +381,21 @@ fn the_board_gate_checks_author_and_phase() {
         authorise(&f.manifest, &[0; 32], &cast, voting, false),
         Err(EntryError::Election)
     );
+}
+
+#[test]
+fn an_empty_contests_tally_is_an_entry() {
+    let f = fixture();
+    let empty: TallySum = sawt_crypto::Ciphertext::sum(&[]).into();
+    let e = entry(
+        &f,
+        &signing_key(1),
+        EntryBody::Tally {
+            contest: "muscat".into(),
+            sums: vec![empty],
+        },
+        0,
+    );
+    let bytes = e.canonical_bytes().unwrap();
+    assert_eq!(SignedEntry::decode(&bytes).unwrap(), e);
 }

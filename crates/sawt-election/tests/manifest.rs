@@ -110,6 +110,14 @@ fn every_rule_is_enforced_and_every_violation_listed() {
         "key repeated",
     );
     check(&|m| m.mixers[1].index = 3, "numbered");
+    check(
+        &|m| m.witnesses.members[0].key = m.authorities.registrar.clone(),
+        "a key of its own",
+    );
+    check(
+        &|m| m.contests[0].candidates.clear(),
+        "at least one candidate",
+    );
     check(&|m| m.format = "sawt/v0".into(), "format");
     check(
         &|m| m.geography.wilayats[0].governorate.0 = "atlantis".into(),
