@@ -12,8 +12,8 @@ pub enum ProofError {
     /// The proof is for another size than the head it is checked against.
     #[error("the proof is for another tree size than the head")]
     Size,
-    /// The path is too long for its sizes, or non-empty where it must be empty (a path that
-    /// is too short fails as [`ProofError::Root`]).
+    /// The path is too long for its sizes, non-empty where it must be empty, or empty where
+    /// it must not be (a non-empty path that is too short fails as [`ProofError::Root`]).
     #[error("the proof's path has the wrong length")]
     Path,
     /// The recomputed root differs from the head's.
@@ -40,7 +40,8 @@ pub enum HeadError {
         size: u64,
     },
     /// The new head is not an extension of the last one the witness signed: a forked or
-    /// rewritten history. The evidence is both signed heads and the failing proof.
+    /// rewritten history, or a bad proof. Both signed heads are kept; with the board's
+    /// inclusion proofs they become [`crate::witness::ForkEvidence`].
     #[error("the log's history changed between size {last_size} and {size}: {source}")]
     Inconsistent {
         /// The size the witness last cosigned.

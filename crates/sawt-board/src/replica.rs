@@ -6,8 +6,9 @@
 //! of its tree, recomputes the root at the head's size, requires it to equal the signed root,
 //! and requires the board's consistency proof from the replica's last head to hold. So a
 //! board that rewrites an entry the replica already has, or shows the replica a history that
-//! is not an extension of what it saw, is caught with signed evidence, and the replica
-//! changes nothing.
+//! is not an extension of what it saw, is caught and the replica changes nothing;
+//! [`Replica::fork_evidence`] then turns the board's own inclusion proof for a changed entry
+//! into evidence anyone can check.
 
 use ed25519_dalek::VerifyingKey;
 
@@ -131,13 +132,14 @@ impl Replica {
         signed.verify(&self.board)?;
         let have = self.size();
         if let Some(last) = &self.head {
-            if head.size < last.head.size || head.timestamp_ms < last.head.timestamp_ms {
+            if head.size < last.head.size {
                 return Err(HeadError::Rollback {
                     last_size: last.head.size,
                     size: head.size,
                 }
                 .into());
             }
+            // Before the timestamp: the same size with another root is a fork, not a rollback.
             if proof
                 .verify((last.head.size, &last.head.root), (head.size, &head.root))
                 .is_err()
@@ -148,6 +150,13 @@ impl Replica {
                     size: head.size,
                     last_size: last.head.size,
                 });
+            }
+            if head.timestamp_ms < last.head.timestamp_ms {
+                return Err(HeadError::Rollback {
+                    last_size: last.head.size,
+                    size: head.size,
+                }
+                .into());
             }
         }
         let expected = head.size.checked_sub(have).ok_or(HeadError::Rollback {

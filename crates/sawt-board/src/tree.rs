@@ -5,7 +5,7 @@
 //! completes (amortised two writes, at most `log₂ n + 1`), and the root of any size `n`, or
 //! the hash of any range RFC 9162's algorithms ask for, is a combination of at most
 //! `2·log₂ n` stored nodes. [`NodeSource`] is that read interface; [`MemoryTree`] keeps the
-//! nodes in memory (tests, mirrors, witnesses), and the server's storage implements the same
+//! nodes in memory (tests, replicas), and the server's storage implements the same
 //! trait over its tables.
 
 use crate::hash::{Hash, empty_root, leaf_hash, node_hash};

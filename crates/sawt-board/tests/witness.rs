@@ -39,6 +39,18 @@ fn heads_verify_only_under_the_board_key_and_unchanged() {
     let mut bad = sth;
     bad.head.election[0] ^= 1;
     assert!(bad.verify(&board.verifying_key()).is_err());
+    // A head of size 0 must carry the empty tree's root.
+    let empty = TreeHead {
+        election: ELECTION,
+        size: 0,
+        root: [1; 32],
+        timestamp_ms: 1,
+    }
+    .sign(&board);
+    assert_eq!(
+        empty.verify(&board.verifying_key()),
+        Err(HeadError::EmptyRoot)
+    );
     let json = serde_json::to_string(&sth).unwrap();
     assert_eq!(
         serde_json::from_str::<sawt_board::head::SignedTreeHead>(&json).unwrap(),
@@ -82,6 +94,12 @@ fn witnesses_cosign_an_honest_log_and_a_quorum_is_reached() {
             .unwrap();
         // Quorum counting: one cosignature is not two; a repeated one counts once; an
         // unlisted witness does not count; another election's quorum check fails.
+        assert!(
+            witnessed
+                .verify(&board.verifying_key(), &ELECTION, &listed, 0)
+                .is_err(),
+            "quorum 0"
+        );
         let one = WitnessedHead {
             signed: sth,
             cosignatures: vec![cosigs[0], cosigs[0]],
