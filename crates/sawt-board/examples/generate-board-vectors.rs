@@ -1,4 +1,4 @@
-//! Writes `protocol-spec/vectors/board.json`: `cargo run -p sawt-board --example generate-vectors`.
+//! Writes `protocol-spec/vectors/board.json`: `cargo run -p sawt-board --example generate-board-vectors`.
 
 #[path = "../tests/vectors/generate.rs"]
 mod generate;
