@@ -19,6 +19,18 @@ pub struct Cli {
 pub enum Command {
     /// Run a whole election at the cryptographic level and check its result.
     Demo(crate::demo::DemoArgs),
+    /// Serve the board of an election (the observer API; `--database`, `--board-key`).
+    Serve(crate::board_cli::ServeArgs),
+    /// Create a board or export its record.
+    Board {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::board_cli::BoardCommand,
+    },
+    /// Witness a board: check each new head extends the last one cosigned, and cosign it.
+    Witness(crate::board_cli::WitnessArgs),
+    /// Keep a verified replica of a board in a directory.
+    Mirror(crate::board_cli::MirrorArgs),
     /// Measure performance.
     Bench {
         /// Which part to measure.
@@ -44,6 +56,8 @@ pub enum BenchPart {
     },
     /// The verifiable shuffle, and a whole mixnet tally.
     Mix(crate::bench::MixArgs),
+    /// The bulletin board's storage: append rate, proof latency, on SQLite and PostgreSQL.
+    Board(crate::bench::BoardArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -51,6 +65,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => crate::demo::run(&args),
+        Command::Serve(args) => crate::board_cli::serve(&args),
+        Command::Board { command } => crate::board_cli::board(&command),
+        Command::Witness(args) => crate::board_cli::witness(&args),
+        Command::Mirror(args) => crate::board_cli::mirror(&args),
         Command::Bench {
             part:
                 BenchPart::Crypto {
@@ -62,6 +80,9 @@ pub fn main() -> ExitCode {
         Command::Bench {
             part: BenchPart::Mix(args),
         } => crate::bench::mix(&args),
+        Command::Bench {
+            part: BenchPart::Board(args),
+        } => crate::bench::board(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,10 +2,16 @@
 //!
 //! * `sawt demo` — a crypto-level election run end to end (key ceremony, encrypted ballots
 //!   with proofs, homomorphic tally, threshold decryption with a trustee absent).
-//! * `sawt bench crypto [--json]` — the cryptographic figures of `BENCHMARKS.md`.
+//! * `sawt bench crypto|mix|board [--json]` — the figures of `BENCHMARKS.md`.
+//! * `sawt serve`, `sawt board init|export`, `sawt witness`, `sawt mirror` — the bulletin
+//!   board, and the tools observers run against it.
+//! * `sawt bench mix [--json]` — the verifiable shuffle and a whole mixnet tally.
+//! * `sawt bench board [--json]` — the board's storage: append rate and proof latency on
+//!   SQLite and PostgreSQL.
 
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod board_cli;
 pub mod cli;
 pub mod demo;

@@ -85,3 +85,63 @@ fn bench_prints_one_json_object_per_measurement() {
         assert!(names.contains(&n), "missing {n}");
     }
 }
+
+#[test]
+fn bench_board_measures_appends_and_proofs() {
+    // PostgreSQL too when SAWT_TEST_POSTGRES_URL is set (scripts/test sets it).
+    let out = sawt(&[
+        "bench",
+        "board",
+        "--json",
+        "--writers",
+        "1,4",
+        "--seconds",
+        "0.2",
+        "--entries",
+        "3000",
+        "--samples",
+        "20",
+    ]);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let backends = if std::env::var("SAWT_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
+        2
+    } else {
+        1
+    };
+    assert_eq!(rows.len(), 5 * backends, "{rows:?}");
+    for r in &rows {
+        assert!(r["us"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(r["unit_us"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(r["backend"].is_string(), "{r}");
+    }
+    let appends: Vec<_> = rows
+        .iter()
+        .filter(|r| r["bench"] == "board.append")
+        .collect();
+    assert_eq!(appends.len(), 2 * backends);
+    assert!(
+        appends
+            .iter()
+            .all(|r| r["appends_per_s"].as_f64().unwrap() > 0.0)
+    );
+    for name in [
+        "board.build",
+        "board.inclusion_proof",
+        "board.consistency_proof",
+    ] {
+        let r = rows.iter().find(|r| r["bench"] == name).expect(name);
+        assert_eq!(r["entries"], 3000, "{r}");
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r["p99_us"].is_null() || r["p99_us"].as_f64().unwrap() > 0.0)
+    );
+}

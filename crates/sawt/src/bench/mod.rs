@@ -5,9 +5,11 @@
 //! sample. With `--json`, one object per line:
 //! `{"bench", "per", "us", "u" (= us / unit_us), "threads", "unit_us", parameters…}`.
 
+mod board;
 mod crypto;
 mod mix;
 
+pub use board::{BoardArgs, board};
 pub use crypto::crypto;
 pub use mix::{MixArgs, mix};
 

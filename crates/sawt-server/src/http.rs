@@ -1,0 +1,230 @@
+//! The observer API (axum): everything public about the board, for anyone
+//! (`protocol-spec/board.md` §6). Entries are served as their canonical bytes: one per
+//! line in `application/x-ndjson` streams (canonical JSON never contains a raw newline).
+//!
+//! | method and path | what |
+//! |---|---|
+//! | `GET /v1/board/head` | the latest signed head with its cosignatures |
+//! | `GET /v1/board/heads/{size}` | the head of that size with its cosignatures |
+//! | `GET /v1/board/entries?start=&limit=` | entries `[start, start + limit)`, NDJSON, `limit ≤ 1,000` |
+//! | `GET /v1/board/entries/{index}` | one entry |
+//! | `GET /v1/board/entries/by-hash/{sha256}` | one entry by the SHA-256 of its bytes |
+//! | `GET /v1/board/proofs/inclusion?index=&size=` | an inclusion proof |
+//! | `GET /v1/board/proofs/consistency?old=&new=` | a consistency proof |
+//! | `POST /v1/board/entries` | submit a signed entry (canonical bytes) |
+//! | `POST /v1/board/heads/{size}/cosignatures` | a witness's cosignature |
+//!
+//! Errors are JSON `{"error": "…"}` with 400 (malformed), 403 (not allowed), 404, 409
+//! (conflicts with the board's state) or 500 (details logged, not returned).
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use sawt_board::head::{Cosignature, WitnessedHead};
+use sawt_election::entry::EntryError;
+
+use crate::StoreError;
+use crate::service::{Board, BoardError};
+
+use crate::MAX_PAGE;
+
+/// The observer API's routes.
+pub fn router(board: Arc<Board>) -> Router {
+    Router::new()
+        .route("/v1/board/head", get(head))
+        .route("/v1/board/heads/{size}", get(head_of))
+        .route("/v1/board/heads/{size}/cosignatures", post(cosign))
+        .route("/v1/board/entries", get(entries).post(submit))
+        .route("/v1/board/entries/{index}", get(entry))
+        .route("/v1/board/entries/by-hash/{sha256}", get(entry_by_hash))
+        .route("/v1/board/proofs/inclusion", get(inclusion))
+        .route("/v1/board/proofs/consistency", get(consistency))
+        .with_state(board)
+}
+
+/// An API error: its status and a message safe to show.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<BoardError> for ApiError {
+    fn from(e: BoardError) -> Self {
+        match e {
+            BoardError::Entry(
+                EntryError::Encoding(_) | EntryError::Signature | EntryError::Election,
+            ) => ApiError(StatusCode::BAD_REQUEST, e.to_string()),
+            BoardError::Entry(_) => ApiError(StatusCode::FORBIDDEN, e.to_string()),
+            BoardError::Refused(_) | BoardError::NoManifest => {
+                ApiError(StatusCode::CONFLICT, e.to_string())
+            }
+            BoardError::Store(StoreError::Duplicate { .. }) => {
+                ApiError(StatusCode::CONFLICT, e.to_string())
+            }
+            BoardError::Store(StoreError::InvalidInput(_) | StoreError::OutOfRange { .. }) => {
+                ApiError(StatusCode::BAD_REQUEST, e.to_string())
+            }
+            BoardError::Store(inner) => {
+                tracing::error!(error = %inner, "storage failure");
+                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        BoardError::Store(e).into()
+    }
+}
+
+fn not_found(what: &str) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, format!("no such {what}"))
+}
+
+async fn head(State(b): State<Arc<Board>>) -> Result<Json<WitnessedHead>, ApiError> {
+    b.witnessed_head()
+        .await?
+        .map(Json)
+        .ok_or_else(|| not_found("head"))
+}
+
+async fn head_of(
+    State(b): State<Arc<Board>>,
+    Path(size): Path<u64>,
+) -> Result<Json<WitnessedHead>, ApiError> {
+    let signed = b
+        .store()
+        .head(size)
+        .await?
+        .ok_or_else(|| not_found("head"))?;
+    let cosignatures = b.store().cosignatures(size).await?;
+    Ok(Json(WitnessedHead {
+        signed,
+        cosignatures,
+    }))
+}
+
+async fn cosign(
+    State(b): State<Arc<Board>>,
+    Path(size): Path<u64>,
+    Json(c): Json<Cosignature>,
+) -> Result<StatusCode, ApiError> {
+    b.add_cosignature(size, &c).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Page {
+    start: u64,
+    limit: Option<u64>,
+}
+
+async fn entries(State(b): State<Arc<Board>>, Query(p): Query<Page>) -> Result<Response, ApiError> {
+    let limit = p.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
+    let size = b.store().size();
+    let start = p.start.min(size);
+    let list = b
+        .store()
+        .entries(start..start.saturating_add(limit).min(size))
+        .await?;
+    let mut body = Vec::with_capacity(list.iter().map(|e| e.body.len() + 1).sum());
+    for e in list {
+        body.extend_from_slice(&e.body);
+        body.push(b'\n');
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from(body),
+    )
+        .into_response())
+}
+
+async fn entry(State(b): State<Arc<Board>>, Path(index): Path<u64>) -> Result<Response, ApiError> {
+    let e = b
+        .store()
+        .entry(index)
+        .await?
+        .ok_or_else(|| not_found("entry"))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], e.body).into_response())
+}
+
+async fn entry_by_hash(
+    State(b): State<Arc<Board>>,
+    Path(h): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = sawt_board::hash_from_hex(&h)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let e = b
+        .store()
+        .entry_by_hash(&hash)
+        .await?
+        .ok_or_else(|| not_found("entry"))?;
+    let index = e.index.to_string();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::HeaderName::from_static("sawt-index"),
+                index.as_str(),
+            ),
+        ],
+        e.body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct InclusionQuery {
+    index: u64,
+    size: u64,
+}
+
+async fn inclusion(
+    State(b): State<Arc<Board>>,
+    Query(q): Query<InclusionQuery>,
+) -> Result<Response, ApiError> {
+    let committed = b.store().size();
+    if q.index >= q.size || q.size > committed {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("need index < size ≤ {committed}"),
+        ));
+    }
+    Ok(Json(b.store().inclusion_proof(q.index, q.size).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    old: u64,
+    new: u64,
+}
+
+async fn consistency(
+    State(b): State<Arc<Board>>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Result<Response, ApiError> {
+    let committed = b.store().size();
+    if q.old > q.new || q.new > committed {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("need old ≤ new ≤ {committed}"),
+        ));
+    }
+    Ok(Json(b.store().consistency_proof(q.old, q.new).await?).into_response())
+}
+
+async fn submit(State(b): State<Arc<Board>>, body: Bytes) -> Result<Response, ApiError> {
+    let appended = b.submit(&body).await?;
+    Ok((StatusCode::CREATED, Json(appended)).into_response())
+}

@@ -1,0 +1,392 @@
+//! The board service (`protocol-spec/board.md`, `election.md` §5): the gate in front of the
+//! log. An entry is decoded (one canonical encoding, the author's signature), authorised
+//! (the author's role and the phase, by the board's one clock), checked against the board's
+//! state (the manifest first and once; a ballot's credential enrolled in the contest's wilayat
+//! and not revoked, its proofs valid under the election key; no credential enrolled twice),
+//! and only then appended. Anything refused changes nothing. Tree heads are signed by the
+//! board operator's key for the committed size, on a timer and on demand.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use tokio::sync::Mutex;
+
+use sawt_board::head::{Cosignature, SignedTreeHead, TreeHead, WitnessedHead};
+use sawt_crypto::{EncryptionKey, PublicKey};
+use sawt_election::entry::{EntryBody, EntryError, SignedEntry, authorise};
+use sawt_election::geography::WilayatId;
+use sawt_election::manifest::Manifest;
+
+use crate::clock::Clock;
+use crate::{LogStore, StoreError};
+
+/// Why the board refused a request; nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BoardError {
+    /// The entry is malformed, badly signed, or not allowed for its author or phase.
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+    /// The entry is well formed but conflicts with the board's state.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Storage failed (the request may be retried).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The board has no manifest yet.
+    #[error("the board has no manifest yet")]
+    NoManifest,
+}
+
+/// What the board remembers to check new entries.
+#[derive(Default)]
+struct State {
+    closed: bool,
+    key: Option<(PublicKey, Arc<EncryptionKey>)>,
+    enrolled: HashMap<[u8; 32], WilayatId>,
+    revoked: HashSet<[u8; 32]>,
+    announcements: Vec<sawt_crypto::dkg::Announcement>,
+    dealings: Vec<sawt_crypto::dkg::Dealing>,
+    complaints: Vec<sawt_crypto::dkg::Complaint>,
+}
+
+/// A receipt for an appended entry.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Appended {
+    /// Its index in the log.
+    pub index: u64,
+    /// Its leaf hash, lowercase hexadecimal.
+    pub leaf_hash: String,
+}
+
+/// The board of one election.
+pub struct Board {
+    store: LogStore,
+    manifest: Manifest,
+    election: [u8; 32],
+    key: SigningKey,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+    heads: Mutex<()>,
+}
+
+impl Board {
+    /// Opens the board in `store`, whose entry 0 must be the manifest; replays the log to
+    /// rebuild the state.
+    pub async fn open(
+        store: LogStore,
+        key: SigningKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, BoardError> {
+        let first = store.entry(0).await?.ok_or(BoardError::NoManifest)?;
+        let manifest = match SignedEntry::decode(&first.body)?.entry.body {
+            EntryBody::Manifest(m) => *m,
+            _ => return Err(BoardError::Refused("entry 0 is not a manifest".into())),
+        };
+        Self::with_manifest(store, manifest, key, clock).await
+    }
+
+    /// Creates a board: appends the authority-signed manifest entry to an empty store.
+    pub async fn create(
+        store: LogStore,
+        manifest_entry: &SignedEntry,
+        key: SigningKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, BoardError> {
+        let EntryBody::Manifest(m) = &manifest_entry.entry.body else {
+            return Err(BoardError::Refused(
+                "the first entry must be the manifest".into(),
+            ));
+        };
+        let manifest = (**m).clone();
+        manifest
+            .validate()
+            .map_err(|e| BoardError::Refused(e.to_string()))?;
+        if store.size() != 0 {
+            return Err(BoardError::Refused("the store already holds a log".into()));
+        }
+        let board = Self::with_manifest(store, manifest, key, clock).await?;
+        board
+            .submit(
+                &manifest_entry
+                    .canonical_bytes()
+                    .map_err(|e| BoardError::Refused(e.to_string()))?,
+            )
+            .await?;
+        Ok(board)
+    }
+
+    async fn with_manifest(
+        store: LogStore,
+        manifest: Manifest,
+        key: SigningKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, BoardError> {
+        let election = manifest
+            .hash()
+            .map_err(|e| BoardError::Refused(e.to_string()))?;
+        if manifest.authorities.board_operator.bytes() != &key.verifying_key().to_bytes() {
+            return Err(BoardError::Refused(
+                "this key is not the manifest's board operator".into(),
+            ));
+        }
+        let board = Board {
+            store,
+            manifest,
+            election,
+            key,
+            clock,
+            state: Mutex::new(State::default()),
+            heads: Mutex::new(()),
+        };
+        let size = board.store.size();
+        let mut state = board.state.lock().await;
+        let mut start = 1;
+        while start < size {
+            let page = board
+                .store
+                .entries(start..(start + crate::MAX_PAGE).min(size))
+                .await?;
+            if page.is_empty() {
+                return Err(BoardError::Refused(format!("the log has no entry {start}")));
+            }
+            for stored in page {
+                let e = SignedEntry::decode(&stored.body)?;
+                apply(&mut state, &e.entry.body);
+                start += 1;
+            }
+        }
+        drop(state);
+        Ok(board)
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The election identifier (manifest hash).
+    pub fn election(&self) -> [u8; 32] {
+        self.election
+    }
+
+    /// The store.
+    pub fn store(&self) -> &LogStore {
+        &self.store
+    }
+
+    /// Checks and appends one entry given as its canonical bytes.
+    pub async fn submit(&self, bytes: &[u8]) -> Result<Appended, BoardError> {
+        let e = SignedEntry::decode(bytes)?;
+        let now = self.clock.now_ms();
+        // The state lock is held across the check and the append so that two entries that
+        // conflict (the same credential enrolled twice) cannot both pass; ballots, the bulk,
+        // are checked before taking it.
+        if let EntryBody::Ballot(b) | EntryBody::AuditedBallot { ballot: b, .. } = &e.entry.body {
+            let key = {
+                let state = self.state.lock().await;
+                authorise(&self.manifest, &self.election, &e, now, state.closed)?;
+                let cred = *b.credential.bytes();
+                let wilayat = state
+                    .enrolled
+                    .get(&cred)
+                    .ok_or_else(|| BoardError::Refused("the credential is not enrolled".into()))?;
+                if state.revoked.contains(&cred) {
+                    return Err(BoardError::Refused("the credential was revoked".into()));
+                }
+                let contest = self.manifest.contest_of(wilayat).ok_or_else(|| {
+                    BoardError::Refused("no contest in the credential's wilayat".into())
+                })?;
+                if contest.id != b.contest {
+                    return Err(BoardError::Refused(format!(
+                        "the credential votes in {}, not {}",
+                        contest.id, b.contest
+                    )));
+                }
+                state
+                    .key
+                    .clone()
+                    .ok_or_else(|| BoardError::Refused("no election key yet".into()))?
+            };
+            let contest = self.manifest.contest(&b.contest).expect("checked above");
+            b.verify(&self.election, contest, &key.0)
+                .map_err(|err| BoardError::Refused(err.to_string()))?;
+            if let EntryBody::AuditedBallot { opening, .. } = &e.entry.body {
+                b.check_opening(contest, &key.1, opening)
+                    .map_err(|err| BoardError::Refused(err.to_string()))?;
+            }
+            let appended = self
+                .store
+                .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
+                .await?;
+            return Ok(Appended {
+                index: appended.index,
+                leaf_hash: hex::encode(appended.leaf_hash),
+            });
+        }
+        let mut state = self.state.lock().await;
+        authorise(&self.manifest, &self.election, &e, now, state.closed)?;
+        let size = self.store.size();
+        match &e.entry.body {
+            EntryBody::Manifest(_) if size != 0 => {
+                return Err(BoardError::Refused(
+                    "the manifest is already on the board".into(),
+                ));
+            }
+            EntryBody::CredentialEnrolment {
+                credential,
+                wilayat,
+            } => {
+                if credential.verifying_key().is_err() {
+                    return Err(BoardError::Refused(
+                        "the credential is not a valid ed25519 key".into(),
+                    ));
+                }
+                if state.enrolled.contains_key(credential.bytes()) {
+                    return Err(BoardError::Refused("credential already enrolled".into()));
+                }
+                if self.manifest.contest_of(wilayat).is_none() {
+                    return Err(BoardError::Refused(format!(
+                        "unknown wilayat {}",
+                        wilayat.0
+                    )));
+                }
+            }
+            EntryBody::JointKey { .. } if state.key.is_some() => {
+                return Err(BoardError::Refused(
+                    "the joint key is already on the board".into(),
+                ));
+            }
+            EntryBody::JointKey {
+                key,
+                verification_keys,
+            } => {
+                // The key must be the one the key-generation entries on the board determine.
+                let t = &self.manifest.trustees;
+                let params =
+                    sawt_crypto::dkg::KeyGenParams::new(t.threshold, t.members.len() as u32)
+                        .map_err(|e| BoardError::Refused(e.to_string()))?;
+                let outcome = sawt_crypto::dkg::KeyGenOutcome::compute(
+                    &params,
+                    &sawt_crypto::Context::new(&self.election),
+                    &state.announcements,
+                    &state.dealings,
+                    &state.complaints,
+                )
+                .map_err(|e| BoardError::Refused(format!("key generation incomplete: {e}")))?;
+                if outcome.joint_key.element() != key
+                    || &outcome.verification_keys != verification_keys
+                {
+                    return Err(BoardError::Refused(
+                        "the joint key differs from the key generation's outcome".into(),
+                    ));
+                }
+            }
+            EntryBody::Close { ballots_until } if *ballots_until != size => {
+                return Err(BoardError::Refused(format!(
+                    "close must name the current size {size}"
+                )));
+            }
+            _ => {}
+        }
+        if size == 0 && !matches!(e.entry.body, EntryBody::Manifest(_)) {
+            return Err(BoardError::Refused(
+                "the first entry must be the manifest".into(),
+            ));
+        }
+        let appended = self
+            .store
+            .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
+            .await?;
+        apply(&mut state, &e.entry.body);
+        Ok(Appended {
+            index: appended.index,
+            leaf_hash: hex::encode(appended.leaf_hash),
+        })
+    }
+
+    /// Signs and stores a head for the committed size if it grew; returns the latest head.
+    pub async fn publish_head(&self) -> Result<SignedTreeHead, BoardError> {
+        let _one_at_a_time = self.heads.lock().await;
+        let size = self.store.size();
+        if let Some(last) = self.store.latest_head().await?
+            && last.head.size == size
+        {
+            return Ok(last);
+        }
+        let root = self.store.root(size).await?;
+        let timestamp_ms = self.clock.now_ms();
+        let signed = TreeHead {
+            election: self.election,
+            size,
+            root,
+            timestamp_ms,
+        }
+        .sign(&self.key);
+        self.store.store_head(&signed).await?;
+        Ok(signed)
+    }
+
+    /// The latest head with its cosignatures.
+    pub async fn witnessed_head(&self) -> Result<Option<WitnessedHead>, BoardError> {
+        let Some(signed) = self.store.latest_head().await? else {
+            return Ok(None);
+        };
+        let cosignatures = self.store.cosignatures(signed.head.size).await?;
+        Ok(Some(WitnessedHead {
+            signed,
+            cosignatures,
+        }))
+    }
+
+    /// Records a witness's cosignature: the witness must be in the manifest and the
+    /// cosignature valid on the stored head of that size.
+    pub async fn add_cosignature(&self, size: u64, c: &Cosignature) -> Result<(), BoardError> {
+        if !self
+            .manifest
+            .witnesses
+            .members
+            .iter()
+            .any(|w| w.key.bytes() == &c.witness)
+        {
+            return Err(BoardError::Refused(
+                "not one of the manifest's witnesses".into(),
+            ));
+        }
+        let head = self
+            .store
+            .head(size)
+            .await?
+            .ok_or_else(|| BoardError::Refused(format!("no head of size {size}")))?;
+        c.verify(&head.head)
+            .map_err(|e| BoardError::Refused(e.to_string()))?;
+        self.store.add_cosignature(size, c).await?;
+        Ok(())
+    }
+}
+
+/// Updates the state after an entry was appended.
+fn apply(state: &mut State, body: &EntryBody) {
+    match body {
+        EntryBody::Close { .. } => state.closed = true,
+        EntryBody::CredentialEnrolment {
+            credential,
+            wilayat,
+        } => {
+            state.enrolled.insert(*credential.bytes(), wilayat.clone());
+        }
+        EntryBody::CredentialRevocation { credential, .. } => {
+            state.revoked.insert(*credential.bytes());
+        }
+        EntryBody::KeyGenAnnouncement(a) => state.announcements.push(a.clone()),
+        EntryBody::KeyGenDealing(d) => state.dealings.push(d.clone()),
+        EntryBody::KeyGenComplaint(c) => state.complaints.push(c.clone()),
+        EntryBody::JointKey { key, .. } => {
+            if let Ok(k) = PublicKey::from_element(*key) {
+                state.key = Some((k, Arc::new(k.prepare())));
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,448 @@
+//! The board service end to end on both backends: the manifest first, the key generation
+//! through the board, enrolments, ballots in the voting windows, the close, and every
+//! refusal leaving the log unchanged.
+
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use sawt_crypto::Context;
+use sawt_crypto::dkg::{KeyGenOutcome, KeyGenParams, TrusteeSetup};
+use sawt_election::ballot::Ballot;
+use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry};
+use sawt_election::geography::WilayatId;
+use sawt_election::keys::{Hex32, PublicKeyHex};
+use sawt_election::manifest::*;
+use sawt_election::oman;
+use sawt_server::LogStore;
+use sawt_server::clock::ManualClock;
+use sawt_server::service::{Board, BoardError};
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn pk(seed: u8) -> PublicKeyHex {
+    PublicKeyHex::from_key(&key(seed).verifying_key())
+}
+
+fn holders(n: u32, seed: u8) -> Vec<KeyHolder> {
+    (1..=n)
+        .map(|i| KeyHolder {
+            index: i,
+            name: Names {
+                ar: format!("{i}"),
+                en: format!("{i}"),
+            },
+            key: pk(seed + i as u8),
+        })
+        .collect()
+}
+
+const DAY: u64 = 86_400_000;
+const T0: u64 = 1_798_761_600_000;
+
+fn window(day: u64) -> Window {
+    Window {
+        start_ms: T0 + day * DAY,
+        end_ms: T0 + (day + 1) * DAY,
+    }
+}
+
+fn manifest() -> Manifest {
+    let rows = oman::parse_wilayats(oman::WILAYATS_CSV).unwrap();
+    let rows = &rows[..3];
+    Manifest {
+        format: MANIFEST_FORMAT.into(),
+        id: "test".into(),
+        kind: ElectionKind::Shura,
+        term: 11,
+        name: Names {
+            ar: "اختبار".into(),
+            en: "Test".into(),
+        },
+        time_zone: "Asia/Muscat".into(),
+        utc_offset_minutes: 240,
+        windows: Windows {
+            registration: window(0),
+            candidacy: window(1),
+            key_generation: window(2),
+            campaign: window(3),
+            voting_abroad: window(5),
+            voting_home: window(6),
+        },
+        geography: {
+            let mut g = oman::geography(rows);
+            g.governorates.truncate(1);
+            g
+        },
+        contests: oman::contests(rows, ElectionKind::Shura, TallyMethod::Homomorphic),
+        trustees: Trustees {
+            threshold: 2,
+            members: holders(3, 10),
+        },
+        mixers: holders(1, 20),
+        witnesses: Witnesses {
+            quorum: 1,
+            members: holders(1, 30),
+        },
+        authorities: Authorities {
+            election_authority: pk(1),
+            registrar: pk(2),
+            board_operator: pk(3),
+        },
+    }
+}
+
+fn sign(election: [u8; 32], author: &SigningKey, body: EntryBody, at: u64) -> Vec<u8> {
+    Entry {
+        format: ENTRY_FORMAT.into(),
+        election: Hex32(election),
+        author: PublicKeyHex::from_key(&author.verifying_key()),
+        timestamp_ms: at,
+        body,
+    }
+    .sign(author)
+    .unwrap()
+    .canonical_bytes()
+    .unwrap()
+}
+
+async fn run(url: &str) {
+    let m = manifest();
+    m.validate().unwrap();
+    let election = m.hash().unwrap();
+    let clock = Arc::new(ManualClock::at(T0 - DAY));
+    let store = LogStore::open(url).await.unwrap();
+    let first = SignedEntry::decode(&sign(
+        election,
+        &key(1),
+        EntryBody::Manifest(Box::new(m.clone())),
+        T0 - DAY,
+    ))
+    .unwrap();
+    let board = Board::create(store, &first, key(3), clock.clone())
+        .await
+        .unwrap();
+    assert_eq!(board.store().size(), 1);
+    fn refused<T: std::fmt::Debug>(r: Result<T, BoardError>) {
+        assert!(r.is_err(), "expected a refusal, got {r:?}");
+    }
+
+    // Registration: the registrar enrols two credentials; a second enrolment of one is refused.
+    clock.set(T0 + 1);
+    let w0 = m.geography.wilayats[0].id.clone();
+    for voter in [100u8, 101] {
+        board
+            .submit(&sign(
+                election,
+                &key(2),
+                EntryBody::CredentialEnrolment {
+                    credential: pk(voter),
+                    wilayat: w0.clone(),
+                },
+                T0,
+            ))
+            .await
+            .unwrap();
+    }
+    let size = board.store().size();
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(2),
+                EntryBody::CredentialEnrolment {
+                    credential: pk(100),
+                    wilayat: w0.clone(),
+                },
+                T0,
+            ))
+            .await,
+    );
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                EntryBody::CredentialEnrolment {
+                    credential: pk(102),
+                    wilayat: w0.clone(),
+                },
+                T0,
+            ))
+            .await,
+    );
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(2),
+                EntryBody::CredentialEnrolment {
+                    credential: pk(102),
+                    wilayat: WilayatId("atlantis".into()),
+                },
+                T0,
+            ))
+            .await,
+    );
+    assert_eq!(board.store().size(), size, "refusals change nothing");
+
+    // Key generation through the board, by the trustees' own keys.
+    clock.set(T0 + 2 * DAY + 1);
+    let params = KeyGenParams::new(2, 3).unwrap();
+    let ctx = Context::new(&election);
+    let mut rng = sawt_crypto::rng::os_rng();
+    let (setups, anns): (Vec<_>, Vec<_>) = (1..=3)
+        .map(|i| TrusteeSetup::new_with_rng(params, &ctx, i, &mut rng).unwrap())
+        .unzip();
+    for a in &anns {
+        board
+            .submit(&sign(
+                election,
+                &key(10 + a.trustee as u8),
+                EntryBody::KeyGenAnnouncement(a.clone()),
+                T0,
+            ))
+            .await
+            .unwrap();
+    }
+    // Trustee 1 may not post trustee 2's message.
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(11),
+                EntryBody::KeyGenAnnouncement(anns[1].clone()),
+                T0,
+            ))
+            .await,
+    );
+    let (_waiting, dealings): (Vec<_>, Vec<_>) = setups
+        .into_iter()
+        .map(|s| s.deal_with_rng(&ctx, &anns, &mut rng).unwrap())
+        .unzip();
+    // A joint key before the dealings does not match any outcome.
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                EntryBody::JointKey {
+                    key: anns[0].encryption_key,
+                    verification_keys: vec![],
+                },
+                T0,
+            ))
+            .await,
+    );
+    for d in &dealings {
+        board
+            .submit(&sign(
+                election,
+                &key(10 + d.dealer as u8),
+                EntryBody::KeyGenDealing(d.clone()),
+                T0,
+            ))
+            .await
+            .unwrap();
+    }
+    let outcome = KeyGenOutcome::compute(&params, &ctx, &anns, &dealings, &[]).unwrap();
+    board
+        .submit(&sign(
+            election,
+            &key(1),
+            EntryBody::JointKey {
+                key: *outcome.joint_key.element(),
+                verification_keys: outcome.verification_keys.clone(),
+            },
+            T0,
+        ))
+        .await
+        .unwrap();
+
+    // Voting: an enrolled credential's ballot is accepted; others are refused.
+    let contest = m.contest_of(&w0).unwrap().clone();
+    let ek = outcome.joint_key.prepare();
+    let ballot = |seed: u8, contest: &Contest| {
+        let choice = vec![contest.candidates[0].id.clone()];
+        Ballot::encrypt_with_rng(
+            election,
+            contest,
+            &ek,
+            &pk(seed),
+            &choice,
+            &mut sawt_crypto::rng::os_rng(),
+        )
+        .unwrap()
+        .0
+    };
+    let b100 = sign(
+        election,
+        &key(100),
+        EntryBody::Ballot(ballot(100, &contest)),
+        T0,
+    );
+    refused(board.submit(&b100).await); // campaign: not yet
+    clock.set(T0 + 6 * DAY + 1);
+    let appended = board.submit(&b100).await.unwrap();
+    refused(board.submit(&b100).await); // the same bytes twice
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(103),
+                EntryBody::Ballot(ballot(103, &contest)),
+                T0,
+            ))
+            .await,
+    ); // not enrolled
+    let other_contest = m.contests.iter().find(|c| c.id != contest.id).unwrap();
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(101),
+                EntryBody::Ballot(ballot(101, other_contest)),
+                T0,
+            ))
+            .await,
+    ); // wrong contest
+    let mut bad = ballot(101, &contest);
+    bad.credential = pk(100); // a copy under another credential's name
+    refused(
+        board
+            .submit(&sign(election, &key(101), EntryBody::Ballot(bad), T0))
+            .await,
+    );
+    board
+        .submit(&sign(
+            election,
+            &key(101),
+            EntryBody::Ballot(ballot(101, &contest)),
+            T0,
+        ))
+        .await
+        .unwrap();
+
+    // A head, its inclusion proof for the ballot, and a witness's cosignature.
+    let head = board.publish_head().await.unwrap();
+    head.verify(&key(3).verifying_key()).unwrap();
+    let proof = board
+        .store()
+        .inclusion_proof(appended.index, head.head.size)
+        .await
+        .unwrap();
+    proof
+        .verify(
+            &sawt_board::hash::leaf_hash(&b100),
+            head.head.size,
+            &head.head.root,
+        )
+        .unwrap();
+    let mut witness =
+        sawt_board::witness::Witness::new(key(31), key(3).verifying_key(), election, None);
+    let cons = board
+        .store()
+        .consistency_proof(0, head.head.size)
+        .await
+        .unwrap();
+    let cosig = witness.cosign(&head, &cons, T0).unwrap();
+    board.add_cosignature(head.head.size, &cosig).await.unwrap();
+    let stranger =
+        sawt_board::witness::Witness::new(key(99), key(3).verifying_key(), election, None);
+    let mut stranger = stranger;
+    let c2 = stranger.cosign(&head, &cons, T0).unwrap();
+    refused(board.add_cosignature(head.head.size, &c2).await);
+    let witnessed = board.witnessed_head().await.unwrap().unwrap();
+    witnessed
+        .verify(
+            &key(3).verifying_key(),
+            &election,
+            &[key(31).verifying_key()],
+            1,
+        )
+        .unwrap();
+
+    // Close: only when voting is over, naming the current size; then no more ballots.
+    let n = board.store().size();
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                EntryBody::Close { ballots_until: n },
+                T0,
+            ))
+            .await,
+    );
+    clock.set(T0 + 7 * DAY + 1);
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                EntryBody::Close {
+                    ballots_until: n + 1,
+                },
+                T0,
+            ))
+            .await,
+    );
+    board
+        .submit(&sign(
+            election,
+            &key(1),
+            EntryBody::Close { ballots_until: n },
+            T0,
+        ))
+        .await
+        .unwrap();
+
+    // Reopening rebuilds the state from the log.
+    let store = board.store().clone();
+    drop(board);
+    let reopened = Board::open(store, key(3), clock.clone()).await.unwrap();
+    refused(
+        reopened
+            .submit(&sign(
+                election,
+                &key(2),
+                EntryBody::CredentialEnrolment {
+                    credential: pk(100),
+                    wilayat: w0,
+                },
+                T0,
+            ))
+            .await,
+    );
+}
+
+#[tokio::test]
+async fn the_board_service_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("b.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn the_board_service_on_postgres() {
+    let url = match std::env::var("SAWT_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!(
+                "CI=true but SAWT_TEST_POSTGRES_URL is unset: run the tests through scripts/test"
+            )
+        }
+        _ => {
+            eprintln!("skipped: SAWT_TEST_POSTGRES_URL is unset (scripts/test sets it)");
+            return;
+        }
+    };
+    let scratch = sawt_server::scratch::ScratchDatabase::create(&url)
+        .await
+        .unwrap();
+    run(scratch.url()).await;
+}
