@@ -1,5 +1,5 @@
 //! The observer API (axum): everything public about the board, for anyone
-//! (`protocol-spec/board.md` §6). Entries are served as their canonical bytes: one per
+//! (`protocol-spec/board.md` §8). Entries are served as their canonical bytes: one per
 //! line in `application/x-ndjson` streams (canonical JSON never contains a raw newline).
 //!
 //! | method and path | what |

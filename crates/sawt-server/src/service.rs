@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, RwLock};
 
 use sawt_board::head::{Cosignature, SignedTreeHead, TreeHead, WitnessedHead};
 use sawt_crypto::{EncryptionKey, PublicKey};
@@ -67,7 +67,10 @@ pub struct Board {
     election: [u8; 32],
     key: SigningKey,
     clock: Arc<dyn Clock>,
-    state: Mutex<State>,
+    state: RwLock<State>,
+    /// The first 16 bytes of every ballot ciphertext's `α` on the board: a ballot reusing
+    /// one is a copy (election.md §5.8 item 5).
+    alphas: std::sync::Mutex<HashSet<[u8; 16]>>,
     heads: Mutex<()>,
 }
 
@@ -137,11 +140,12 @@ impl Board {
             election,
             key,
             clock,
-            state: Mutex::new(State::default()),
+            state: RwLock::new(State::default()),
+            alphas: std::sync::Mutex::new(HashSet::new()),
             heads: Mutex::new(()),
         };
         let size = board.store.size();
-        let mut state = board.state.lock().await;
+        let mut state = board.state.write().await;
         let mut start = 1;
         while start < size {
             let page = board
@@ -153,6 +157,12 @@ impl Board {
             }
             for stored in page {
                 let e = SignedEntry::decode(&stored.body)?;
+                if let EntryBody::Ballot(b) | EntryBody::AuditedBallot { ballot: b, .. } =
+                    &e.entry.body
+                {
+                    let mut alphas = board.alphas.lock().expect("not poisoned");
+                    alphas.extend(alpha_prefixes(b));
+                }
                 apply(&mut state, &e.entry.body);
                 start += 1;
             }
@@ -180,52 +190,72 @@ impl Board {
     pub async fn submit(&self, bytes: &[u8]) -> Result<Appended, BoardError> {
         let e = SignedEntry::decode(bytes)?;
         let now = self.clock.now_ms();
-        // The state lock is held across the check and the append so that two entries that
-        // conflict (the same credential enrolled twice) cannot both pass; ballots, the bulk,
-        // are checked before taking it.
+        // Ballots, the bulk, hold the state's read lock from their checks to their append:
+        // many are checked and appended at once, while an entry that changes the state (the
+        // close, a revocation, an enrolment) takes the write lock and so waits for ballots in
+        // flight, and no ballot starts while it is being appended.
         if let EntryBody::Ballot(b) | EntryBody::AuditedBallot { ballot: b, .. } = &e.entry.body {
-            let key = {
-                let state = self.state.lock().await;
-                authorise(&self.manifest, &self.election, &e, now, state.closed)?;
-                let cred = *b.credential.bytes();
-                let wilayat = state
-                    .enrolled
-                    .get(&cred)
-                    .ok_or_else(|| BoardError::Refused("the credential is not enrolled".into()))?;
-                if state.revoked.contains(&cred) {
-                    return Err(BoardError::Refused("the credential was revoked".into()));
-                }
-                let contest = self.manifest.contest_of(wilayat).ok_or_else(|| {
-                    BoardError::Refused("no contest in the credential's wilayat".into())
-                })?;
-                if contest.id != b.contest {
-                    return Err(BoardError::Refused(format!(
-                        "the credential votes in {}, not {}",
-                        contest.id, b.contest
-                    )));
-                }
-                state
-                    .key
-                    .clone()
-                    .ok_or_else(|| BoardError::Refused("no election key yet".into()))?
-            };
-            let contest = self.manifest.contest(&b.contest).expect("checked above");
+            let state = self.state.read().await;
+            authorise(&self.manifest, &self.election, &e, now, state.closed)?;
+            let cred = *b.credential.bytes();
+            let wilayat = state
+                .enrolled
+                .get(&cred)
+                .ok_or_else(|| BoardError::Refused("the credential is not enrolled".into()))?;
+            if state.revoked.contains(&cred) {
+                return Err(BoardError::Refused("the credential was revoked".into()));
+            }
+            let contest = self.manifest.contest_of(wilayat).ok_or_else(|| {
+                BoardError::Refused("no contest in the credential's wilayat".into())
+            })?;
+            if contest.id != b.contest {
+                return Err(BoardError::Refused(format!(
+                    "the credential votes in {}, not {}",
+                    contest.id, b.contest
+                )));
+            }
+            let key = state
+                .key
+                .clone()
+                .ok_or_else(|| BoardError::Refused("no election key yet".into()))?;
             b.verify(&self.election, contest, &key.0)
                 .map_err(|err| BoardError::Refused(err.to_string()))?;
             if let EntryBody::AuditedBallot { opening, .. } = &e.entry.body {
                 b.check_opening(contest, &key.1, opening)
                     .map_err(|err| BoardError::Refused(err.to_string()))?;
             }
-            let appended = self
+            // No ciphertext may appear twice on the board (a copied ballot).
+            let prefixes = alpha_prefixes(b);
+            {
+                let mut alphas = self.alphas.lock().expect("not poisoned");
+                if prefixes.iter().any(|p| alphas.contains(p)) {
+                    return Err(BoardError::Refused(
+                        "a ciphertext of this ballot is already on the board".into(),
+                    ));
+                }
+                alphas.extend(prefixes.iter().copied());
+            }
+            let appended = match self
                 .store
                 .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
-                .await?;
+                .await
+            {
+                Ok(a) => a,
+                Err(err) => {
+                    let mut alphas = self.alphas.lock().expect("not poisoned");
+                    for p in &prefixes {
+                        alphas.remove(p);
+                    }
+                    return Err(err.into());
+                }
+            };
+            drop(state);
             return Ok(Appended {
                 index: appended.index,
                 leaf_hash: hex::encode(appended.leaf_hash),
             });
         }
-        let mut state = self.state.lock().await;
+        let mut state = self.state.write().await;
         authorise(&self.manifest, &self.election, &e, now, state.closed)?;
         let size = self.store.size();
         match &e.entry.body {
@@ -364,6 +394,14 @@ impl Board {
         self.store.add_cosignature(size, c).await?;
         Ok(())
     }
+}
+
+/// The first 16 bytes of each of a ballot's ciphertexts' `α`.
+fn alpha_prefixes(b: &sawt_election::ballot::Ballot) -> Vec<[u8; 16]> {
+    b.ciphertexts()
+        .iter()
+        .map(|c| c.alpha().as_bytes()[..16].try_into().expect("16 bytes"))
+        .collect()
 }
 
 /// Updates the state after an entry was appended.

@@ -286,6 +286,56 @@ async fn run(url: &str) {
     clock.set(T0 + 6 * DAY + 1);
     let appended = board.submit(&b100).await.unwrap();
     refused(board.submit(&b100).await); // the same bytes twice
+    // A cast ballot cannot be "audited" afterwards: its ciphertexts are already on the board.
+    let choice = vec![contest.candidates[0].id.clone()];
+    let (b, opening) = Ballot::encrypt_with_rng(
+        election,
+        &contest,
+        &ek,
+        &pk(101),
+        &choice,
+        &mut sawt_crypto::rng::os_rng(),
+    )
+    .unwrap();
+    let audited = sign(
+        election,
+        &key(101),
+        EntryBody::AuditedBallot {
+            ballot: b.clone(),
+            opening: opening.clone(),
+        },
+        T0,
+    );
+    board.submit(&audited).await.unwrap();
+    refused(
+        board
+            .submit(&sign(election, &key(101), EntryBody::Ballot(b), T0))
+            .await,
+    );
+    let mut wrong = opening;
+    wrong.choice.clear();
+    let (b2, _) = Ballot::encrypt_with_rng(
+        election,
+        &contest,
+        &ek,
+        &pk(101),
+        &choice,
+        &mut sawt_crypto::rng::os_rng(),
+    )
+    .unwrap();
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(101),
+                EntryBody::AuditedBallot {
+                    ballot: b2,
+                    opening: wrong,
+                },
+                T0,
+            ))
+            .await,
+    );
     refused(
         board
             .submit(&sign(

@@ -1,5 +1,5 @@
 //! `sawt serve`, `sawt board init|export`, `sawt witness` and `sawt mirror`: the board's
-//! service and the tools observers run against it (`protocol-spec/board.md` §5–§6).
+//! service and the tools observers run against it (`protocol-spec/board.md` §8–§9).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -333,8 +333,17 @@ pub fn witness(args: &WitnessArgs) -> anyhow::Result<()> {
         let mut round = 0;
         loop {
             let head: WitnessedHead = client.get_json("/v1/board/head").await?;
-            let from = w.needs_proof_from();
             let size = head.signed.head.size;
+            if w.last().is_some_and(|l| l == &head.signed) {
+                // Nothing new: this head is already cosigned.
+                round += 1;
+                if args.rounds.is_some_and(|n| round >= n) {
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(args.interval_ms)).await;
+                continue;
+            }
+            let from = w.needs_proof_from();
             let proof: ConsistencyProof = client
                 .get_json(&format!(
                     "/v1/board/proofs/consistency?old={from}&new={size}"
@@ -343,6 +352,11 @@ pub fn witness(args: &WitnessArgs) -> anyhow::Result<()> {
             let cosig = w
                 .cosign(&head.signed, &proof, SystemClock.now_ms())
                 .map_err(|e| anyhow::anyhow!("refusing to cosign size {size}: {e}"))?;
+            // The state is stored durably before the cosignature is released (board.md §5.2.1).
+            write_atomically(
+                &args.state,
+                &serde_json::to_vec(w.last().expect("just cosigned"))?,
+            )?;
             let r = client
                 .http
                 .post(format!(
@@ -357,10 +371,6 @@ pub fn witness(args: &WitnessArgs) -> anyhow::Result<()> {
                 "posting the cosignature: {}",
                 r.status()
             );
-            std::fs::write(
-                &args.state,
-                serde_json::to_vec(w.last().expect("just cosigned"))?,
-            )?;
             println!("cosigned size {size}");
             round += 1;
             if args.rounds.is_some_and(|n| round >= n) {
@@ -369,6 +379,16 @@ pub fn witness(args: &WitnessArgs) -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(args.interval_ms)).await;
         }
     })
+}
+
+/// Writes a file atomically and durably: a temporary file, fsync, rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
 }
 
 /// Loads a replica from DIR (entries.ndjson and head.json), re-verifying everything.
@@ -438,7 +458,7 @@ pub fn mirror(args: &MirrorArgs) -> anyhow::Result<()> {
                         out.write_all(b"\n")?;
                     }
                     out.flush()?;
-                    std::fs::write(args.dir.join("head.json"), serde_json::to_vec_pretty(&head)?)?;
+                    write_atomically(&args.dir.join("head.json"), &serde_json::to_vec_pretty(&head)?)?;
                     println!("mirrored size {size}");
                 }
                 Err(ReplicaError::Inconsistent { .. }) => {

@@ -277,6 +277,22 @@ async fn init_serve_witness_mirror_export_and_a_caught_rewrite() {
             .arg("--state")
             .arg(&state),
     );
+    // On an idle board the witness has nothing new to cosign, and goes on.
+    run_ok(
+        sawt()
+            .args([
+                "witness",
+                &server.url,
+                "--rounds",
+                "2",
+                "--interval-ms",
+                "10",
+                "--key",
+            ])
+            .arg(&witness_key)
+            .arg("--state")
+            .arg(&state),
+    );
     let witnesses: Vec<_> = m
         .witnesses
         .members
