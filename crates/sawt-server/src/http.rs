@@ -68,11 +68,20 @@ impl From<BoardError> for ApiError {
             BoardError::Refused(_) | BoardError::NoManifest => {
                 ApiError(StatusCode::CONFLICT, e.to_string())
             }
-            BoardError::Store(StoreError::Duplicate { .. }) => {
-                ApiError(StatusCode::CONFLICT, e.to_string())
-            }
-            BoardError::Store(StoreError::InvalidInput(_) | StoreError::OutOfRange { .. }) => {
-                ApiError(StatusCode::BAD_REQUEST, e.to_string())
+            BoardError::Store(
+                StoreError::Duplicate { .. }
+                | StoreError::HeadConflict { .. }
+                | StoreError::HeadOrder(_)
+                | StoreError::HeadMismatch { .. }
+                | StoreError::CosignatureConflict { .. },
+            ) => ApiError(StatusCode::CONFLICT, e.to_string()),
+            BoardError::Store(
+                StoreError::InvalidInput(_)
+                | StoreError::OutOfRange { .. }
+                | StoreError::BadCosignature(_),
+            ) => ApiError(StatusCode::BAD_REQUEST, e.to_string()),
+            BoardError::Store(StoreError::NoHead { .. }) => {
+                ApiError(StatusCode::NOT_FOUND, e.to_string())
             }
             BoardError::Store(inner) => {
                 tracing::error!(error = %inner, "storage failure");

@@ -366,10 +366,11 @@ pub fn witness(args: &WitnessArgs) -> anyhow::Result<()> {
                 .json(&cosig)
                 .send()
                 .await?;
+            // 409: the board already holds this witness's cosignature of this size.
+            let status = r.status();
             ensure!(
-                r.status().is_success(),
-                "posting the cosignature: {}",
-                r.status()
+                status.is_success() || status == reqwest::StatusCode::CONFLICT,
+                "posting the cosignature: {status}"
             );
             println!("cosigned size {size}");
             round += 1;

@@ -11,7 +11,15 @@ fn sawt(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn demo_totals_equal_the_votes_cast_with_a_trustee_absent() {
-    let out = sawt(&["demo", "--voters", "150"]);
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("demo");
+    let out = sawt(&[
+        "demo",
+        "--voters",
+        "150",
+        "--record",
+        record.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -31,6 +39,14 @@ fn demo_totals_equal_the_votes_cast_with_a_trustee_absent() {
     assert!(stdout.contains("mixnet tally"));
     assert!(stdout.contains("every shuffle proof verified"));
     assert!(stdout.contains("2 invalid ballots counted as invalid"));
+    // The record: exported, re-verified, and readable by anyone from its files.
+    assert!(stdout.contains("[record]"), "{stdout}");
+    let lines = std::fs::read_to_string(record.join("record/entries.ndjson"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(lines, 1 + 150 + 10 + 1 + 150 + 1 + 1 + 4 + 1);
+    assert!(record.join("record/head.json").exists());
 }
 
 #[test]

@@ -15,6 +15,7 @@
 //! Later issues grow this into a whole election over HTTP with a bulletin board.
 
 mod mixnet;
+mod record;
 
 use std::time::Instant;
 
@@ -43,6 +44,9 @@ pub struct DemoArgs {
     /// The trustee who does not show up for decryption (0: everyone comes).
     #[arg(long, default_value_t = 4)]
     pub absent: u32,
+    /// Where the demo's bulletin board and exported record go (an SQLite file and `record/`).
+    #[arg(long, default_value = "./sawt-data/demo")]
+    pub record: std::path::PathBuf,
 }
 
 const WILAYAT: &str = "Bawshar (بوشر), Muscat governorate";
@@ -354,6 +358,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     println!("  ({} ballots, {} of them blank)", ballots.len(), blank);
     let leaders = (CANDIDATES[ranked[0]], CANDIDATES[ranked[1]]);
     let mix = mixnet::run(&election, &key, &outcome, &shares, args.voters, args.absent)?;
+    record::run(
+        &args.record,
+        &choices,
+        &CANDIDATES,
+        SEATS as u32,
+        args.absent,
+    )?;
     let homomorphic = selection_items.len() + total_items.len();
     let total_proofs = dkg_proofs
         + homomorphic
