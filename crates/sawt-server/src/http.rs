@@ -13,6 +13,8 @@
 //! | `GET /v1/board/proofs/consistency?old=&new=` | a consistency proof |
 //! | `POST /v1/board/entries` | submit a signed entry (canonical bytes) |
 //! | `POST /v1/board/heads/{size}/cosignatures` | a witness's cosignature |
+//! | `POST /v1/board/attachments?format=` | store bytes an entry will bind by hash (≤ 128 MiB); answers `{"sha256", "length"}` |
+//! | `GET /v1/board/attachments/{sha256}` | an attachment's bytes (`sawt-format` header) |
 //!
 //! Errors are JSON `{"error": "…"}` with 400 (malformed), 403 (not allowed), 404, 409
 //! (conflicts with the board's state) or 500 (details logged, not returned).
@@ -46,6 +48,11 @@ pub fn router(board: Arc<Board>) -> Router {
         .route("/v1/board/entries/by-hash/{sha256}", get(entry_by_hash))
         .route("/v1/board/proofs/inclusion", get(inclusion))
         .route("/v1/board/proofs/consistency", get(consistency))
+        .route(
+            "/v1/board/attachments",
+            post(put_attachment).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_LEN)),
+        )
+        .route("/v1/board/attachments/{sha256}", get(get_attachment))
         .with_state(board)
 }
 
@@ -236,4 +243,40 @@ async fn consistency(
 async fn submit(State(b): State<Arc<Board>>, body: Bytes) -> Result<Response, ApiError> {
     let appended = b.submit(&body).await?;
     Ok((StatusCode::CREATED, Json(appended)).into_response())
+}
+
+#[derive(Deserialize)]
+struct AttachmentQuery {
+    format: String,
+}
+
+async fn put_attachment(
+    State(b): State<Arc<Board>>,
+    Query(q): Query<AttachmentQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let hash = b.store().put_attachment(&q.format, &body).await?;
+    let answer = serde_json::json!({ "sha256": hex::encode(hash), "length": body.len() });
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+async fn get_attachment(
+    State(b): State<Arc<Board>>,
+    Path(h): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = sawt_board::hash_from_hex(&h)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let (format, bytes) = b
+        .store()
+        .attachment(&hash)
+        .await?
+        .ok_or_else(|| not_found("attachment"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::HeaderName::from_static("sawt-format"), format),
+        ],
+        bytes,
+    )
+        .into_response())
 }

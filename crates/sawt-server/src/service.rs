@@ -283,6 +283,13 @@ impl Board {
                     )));
                 }
             }
+            EntryBody::MixStage { output, proof, .. } => {
+                self.require_attachment(output).await?;
+                self.require_attachment(proof).await?;
+            }
+            EntryBody::MixDecryptionShares { shares, .. } => {
+                self.require_attachment(shares).await?
+            }
             EntryBody::JointKey { .. } if state.key.is_some() => {
                 return Err(BoardError::Refused(
                     "the joint key is already on the board".into(),
@@ -334,6 +341,25 @@ impl Board {
             index: appended.index,
             leaf_hash: hex::encode(appended.leaf_hash),
         })
+    }
+
+    /// Requires an entry's attachment to be stored already, with its length and format.
+    async fn require_attachment(
+        &self,
+        a: &sawt_election::entry::Attachment,
+    ) -> Result<(), BoardError> {
+        let (format, bytes) = self.store.attachment(&a.sha256.0).await?.ok_or_else(|| {
+            BoardError::Refused(format!(
+                "attachment {} is not on the board; upload it first",
+                hex::encode(a.sha256.0)
+            ))
+        })?;
+        if format != a.format || bytes.len() as u64 != a.length {
+            return Err(BoardError::Refused(
+                "the attachment's format or length differs from the entry's".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Signs and stores a head for the committed size if it grew; returns the latest head.

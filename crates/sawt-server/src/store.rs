@@ -454,6 +454,43 @@ impl LogStore {
         Ok(())
     }
 
+    /// Stores an attachment (public bytes an entry binds by SHA-256); returns the hash.
+    /// Storing the same bytes again is a no-op. Durable when it returns.
+    pub async fn put_attachment(&self, format: &str, bytes: &[u8]) -> Result<Hash, StoreError> {
+        if format.is_empty() || format.len() > 64 || !format.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(StoreError::InvalidInput(
+                "attachment format: 1 to 64 printable ASCII bytes",
+            ));
+        }
+        if bytes.len() > MAX_BODY_LEN {
+            return Err(StoreError::InvalidInput("attachment too large"));
+        }
+        let hash: Hash = Sha256::digest(bytes).into();
+        if self.attachment(&hash).await?.is_some() {
+            return Ok(hash);
+        }
+        on_pool!(&self.inner.db, p => {
+            sqlx::query("INSERT INTO attachments (sha256, format, bytes) VALUES ($1, $2, $3)")
+                .bind(hash.as_slice())
+                .bind(format)
+                .bind(bytes)
+                .execute(p)
+                .await?;
+        });
+        Ok(hash)
+    }
+
+    /// An attachment's format and bytes, by SHA-256.
+    pub async fn attachment(&self, sha256: &Hash) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = on_pool!(&self.inner.db, p => {
+            sqlx::query_as("SELECT format, bytes FROM attachments WHERE sha256 = $1")
+                .bind(sha256.as_slice())
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row)
+    }
+
     /// The cosignatures stored for the head of `size`, ordered by witness key.
     pub async fn cosignatures(&self, size: u64) -> Result<Vec<Cosignature>, StoreError> {
         let size = to_i64(size)?;

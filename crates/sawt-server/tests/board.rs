@@ -448,6 +448,80 @@ async fn run(url: &str) {
         .await
         .unwrap();
 
+    // Attachments: a mixer's stage binds its output and proof by hash; they must be on the
+    // board first, with the length and format the entry states.
+    use sha2::Digest;
+    let att = |bytes: &[u8], format: &str| sawt_election::entry::Attachment {
+        sha256: Hex32(sha2::Sha256::digest(bytes).into()),
+        length: bytes.len() as u64,
+        format: format.into(),
+    };
+    let (list, shuffle) = (b"a mixed list".to_vec(), b"its shuffle proof".to_vec());
+    let stage = |output, proof| EntryBody::MixStage {
+        contest: contest.id.clone(),
+        mixer: 1,
+        output,
+        proof,
+    };
+    let at = T0 + 7 * DAY + 2;
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(21),
+                stage(
+                    att(&list, "ciphertext-list"),
+                    att(&shuffle, "shuffle-proof"),
+                ),
+                at,
+            ))
+            .await,
+    );
+    let h = board
+        .store()
+        .put_attachment("ciphertext-list", &list)
+        .await
+        .unwrap();
+    assert_eq!(
+        board
+            .store()
+            .put_attachment("ciphertext-list", &list)
+            .await
+            .unwrap(),
+        h,
+        "idempotent"
+    );
+    board
+        .store()
+        .put_attachment("shuffle-proof", &shuffle)
+        .await
+        .unwrap();
+    let mut wrong = att(&list, "ciphertext-list");
+    wrong.length += 1;
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(21),
+                stage(wrong, att(&shuffle, "shuffle-proof")),
+                at,
+            ))
+            .await,
+    );
+    board
+        .submit(&sign(
+            election,
+            &key(21),
+            stage(
+                att(&list, "ciphertext-list"),
+                att(&shuffle, "shuffle-proof"),
+            ),
+            at,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(board.store().attachment(&h).await.unwrap().unwrap().1, list);
+
     // Reopening rebuilds the state from the log.
     let store = board.store().clone();
     drop(board);

@@ -75,8 +75,8 @@ pub enum BoardCommand {
         board_key: PathBuf,
     },
     /// Write the whole record to DIR for offline checking: `entries.ndjson` (one canonical
-    /// entry per line, in log order) and `head.json` (the latest signed head with its
-    /// cosignatures).
+    /// entry per line, in log order), `attachments/<sha256>` (the bytes entries bind by
+    /// hash) and `head.json` (the latest signed head with its cosignatures).
     Export {
         /// Output directory.
         dir: PathBuf,
@@ -222,6 +222,41 @@ pub fn board(cmd: &BoardCommand) -> anyhow::Result<()> {
                     start += page.len() as u64;
                 }
                 out.flush()?;
+                // The attachments the entries bind, as `attachments/<sha256>`.
+                let mut count = 0;
+                let mut start = 0;
+                while start < size {
+                    let page = store
+                        .entries(start..(start + sawt_server::MAX_PAGE).min(size))
+                        .await?;
+                    start += page.len().max(1) as u64;
+                    for e in &page {
+                        let body = SignedEntry::decode(&e.body)?.entry.body;
+                        let bound: Vec<&sawt_election::entry::Attachment> = match &body {
+                            EntryBody::MixStage { output, proof, .. } => vec![output, proof],
+                            EntryBody::MixDecryptionShares { shares, .. } => vec![shares],
+                            _ => vec![],
+                        };
+                        for a in bound {
+                            let (_, bytes) =
+                                store.attachment(&a.sha256.0).await?.with_context(|| {
+                                    format!(
+                                        "attachment {} is missing from the store",
+                                        hex::encode(a.sha256.0)
+                                    )
+                                })?;
+                            std::fs::create_dir_all(dir.join("attachments"))?;
+                            std::fs::write(
+                                dir.join("attachments").join(hex::encode(a.sha256.0)),
+                                bytes,
+                            )?;
+                            count += 1;
+                        }
+                    }
+                }
+                if count > 0 {
+                    println!("exported {count} attachments");
+                }
                 if let Some(signed) = store.latest_head().await? {
                     let cosignatures = store.cosignatures(signed.head.size).await?;
                     std::fs::write(

@@ -268,6 +268,26 @@ async fn init_serve_witness_mirror_export_and_a_caught_rewrite() {
     let h = wait_for_size(&server.url, 6).await;
     assert_eq!(h.signed.head.size, 6);
 
+    // Attachments go up as bytes and come back byte for byte, addressed by their SHA-256.
+    let blob = vec![7u8; 3 << 20]; // larger than axum's default body limit
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/board/attachments?format=ciphertext-list",
+            server.url
+        ))
+        .body(blob.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let answer: serde_json::Value = r.json().await.unwrap();
+    let sha = answer["sha256"].as_str().unwrap().to_string();
+    let back = reqwest::get(format!("{}/v1/board/attachments/{sha}", server.url))
+        .await
+        .unwrap();
+    assert_eq!(back.headers()["sawt-format"], "ciphertext-list");
+    assert_eq!(back.bytes().await.unwrap().to_vec(), blob);
+
     // A witness cosigns; the head then verifies with the manifest's quorum.
     let state = d.join("witness-state.json");
     run_ok(
