@@ -19,6 +19,7 @@ use sawt_election::manifest::Manifest;
 use sawt_server::clock::{Clock, SystemClock};
 use sawt_server::service::Board;
 use sawt_server::{LogStore, default_database_url};
+use sha2::Digest as _;
 
 /// Where the database is: `--database URL`, else `DATABASE_URL`, else the SQLite default.
 #[derive(Debug, Args)]
@@ -488,6 +489,25 @@ pub fn mirror(args: &MirrorArgs) -> anyhow::Result<()> {
                 .await?;
             match replica.update(&head.signed, &new_entries, &proof) {
                 Ok(()) => {
+                    // The attachments the new entries bind, checked against their hashes.
+                    for e in &new_entries {
+                        let body = SignedEntry::decode(e)?.entry.body;
+                        let bound: Vec<&sawt_election::entry::Attachment> = match &body {
+                            EntryBody::MixStage { output, proof, .. } => vec![output, proof],
+                            EntryBody::MixDecryptionShares { shares, .. } => vec![shares],
+                            _ => vec![],
+                        };
+                        for a in bound {
+                            let hex_hash = hex::encode(a.sha256.0);
+                            let r = client.http.get(format!("{}/v1/board/attachments/{hex_hash}", client.base)).send().await?;
+                            ensure!(r.status().is_success(), "attachment {hex_hash}: {}", r.status());
+                            let bytes = r.bytes().await?;
+                            let got: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+                            ensure!(got == a.sha256.0 && bytes.len() as u64 == a.length, "the board served other bytes for attachment {hex_hash}");
+                            std::fs::create_dir_all(args.dir.join("attachments"))?;
+                            write_atomically(&args.dir.join("attachments").join(&hex_hash), &bytes)?;
+                        }
+                    }
                     let mut out = std::fs::OpenOptions::new().append(true).open(args.dir.join("entries.ndjson"))?;
                     for e in &new_entries {
                         out.write_all(e)?;
