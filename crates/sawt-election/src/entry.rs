@@ -195,6 +195,15 @@ pub enum EntryBody {
 }
 
 impl EntryBody {
+    /// The attachments this entry binds by hash (empty for most kinds).
+    pub fn attachments(&self) -> Vec<&Attachment> {
+        match self {
+            EntryBody::MixStage { output, proof, .. } => vec![output, proof],
+            EntryBody::MixDecryptionShares { shares, .. } => vec![shares],
+            _ => Vec::new(),
+        }
+    }
+
     /// The kind's name, as in the JSON (`"ballot"`, `"key-gen-dealing"`, …).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -495,4 +504,13 @@ pub fn authorise(
         return Err(EntryError::Phase { kind, phase });
     }
     Ok(())
+}
+
+/// Splits an exported record's `entries.ndjson` into its entries' bytes (one canonical entry
+/// per LF-terminated line; canonical JSON never contains a raw LF).
+pub fn split_ndjson(text: &[u8]) -> Vec<Vec<u8>> {
+    text.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
 }

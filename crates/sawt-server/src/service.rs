@@ -283,13 +283,6 @@ impl Board {
                     )));
                 }
             }
-            EntryBody::MixStage { output, proof, .. } => {
-                self.require_attachment(output).await?;
-                self.require_attachment(proof).await?;
-            }
-            EntryBody::MixDecryptionShares { shares, .. } => {
-                self.require_attachment(shares).await?
-            }
             EntryBody::JointKey { .. } if state.key.is_some() => {
                 return Err(BoardError::Refused(
                     "the joint key is already on the board".into(),
@@ -326,6 +319,9 @@ impl Board {
                 )));
             }
             _ => {}
+        }
+        for a in e.entry.body.attachments() {
+            self.require_attachment(a).await?;
         }
         if size == 0 && !matches!(e.entry.body, EntryBody::Manifest(_)) {
             return Err(BoardError::Refused(

@@ -13,7 +13,7 @@ use sawt_board::proof::{ConsistencyProof, InclusionProof};
 use sawt_board::replica::{Replica, ReplicaError};
 use sawt_board::witness::Witness;
 use sawt_board::{SigningKey, VerifyingKey};
-use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry};
+use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, split_ndjson};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::Manifest;
 use sawt_server::clock::{Clock, SystemClock};
@@ -233,12 +233,7 @@ pub fn board(cmd: &BoardCommand) -> anyhow::Result<()> {
                     start += page.len().max(1) as u64;
                     for e in &page {
                         let body = SignedEntry::decode(&e.body)?.entry.body;
-                        let bound: Vec<&sawt_election::entry::Attachment> = match &body {
-                            EntryBody::MixStage { output, proof, .. } => vec![output, proof],
-                            EntryBody::MixDecryptionShares { shares, .. } => vec![shares],
-                            _ => vec![],
-                        };
-                        for a in bound {
+                        for a in body.attachments() {
                             let (_, bytes) =
                                 store.attachment(&a.sha256.0).await?.with_context(|| {
                                     format!(
@@ -320,11 +315,7 @@ impl Client {
                 .await?;
             ensure!(r.status().is_success(), "GET entries: {}", r.status());
             let body = r.bytes().await?;
-            let page: Vec<Vec<u8>> = body
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(<[u8]>::to_vec)
-                .collect();
+            let page: Vec<Vec<u8>> = split_ndjson(&body);
             ensure!(!page.is_empty(), "the board returned no entries at {at}");
             at += page.len() as u64;
             out.extend(page);
@@ -437,11 +428,7 @@ fn load_replica(dir: &Path, board: VerifyingKey, election: [u8; 32]) -> anyhow::
     }
     let head: WitnessedHead = serde_json::from_slice(&std::fs::read(&head_path)?)?;
     let text = std::fs::read(dir.join("entries.ndjson"))?;
-    let entries: Vec<Vec<u8>> = text
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect();
+    let entries: Vec<Vec<u8>> = split_ndjson(&text);
     let size = head.signed.head.size as usize;
     ensure!(
         entries.len() >= size,
@@ -492,12 +479,7 @@ pub fn mirror(args: &MirrorArgs) -> anyhow::Result<()> {
                     // The attachments the new entries bind, checked against their hashes.
                     for e in &new_entries {
                         let body = SignedEntry::decode(e)?.entry.body;
-                        let bound: Vec<&sawt_election::entry::Attachment> = match &body {
-                            EntryBody::MixStage { output, proof, .. } => vec![output, proof],
-                            EntryBody::MixDecryptionShares { shares, .. } => vec![shares],
-                            _ => vec![],
-                        };
-                        for a in bound {
+                        for a in body.attachments() {
                             let hex_hash = hex::encode(a.sha256.0);
                             let r = client.http.get(format!("{}/v1/board/attachments/{hex_hash}", client.base)).send().await?;
                             ensure!(r.status().is_success(), "attachment {hex_hash}: {}", r.status());

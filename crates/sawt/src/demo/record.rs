@@ -27,7 +27,7 @@ use sawt_crypto::rand_core::Rng;
 use sawt_crypto::threshold::decrypt_small;
 use sawt_crypto::{Ciphertext, Context};
 use sawt_election::ballot::Ballot;
-use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, TallySum};
+use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, TallySum, split_ndjson};
 use sawt_election::geography::{Geography, Governorate, GovernorateId, Wilayat, WilayatId};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::*;
@@ -317,11 +317,7 @@ pub(super) fn run(
 /// is signed by the manifest's board operator and cosigned by a quorum of its witnesses.
 pub(super) fn check_record(dir: &Path) -> anyhow::Result<u64> {
     let text = std::fs::read(dir.join("entries.ndjson"))?;
-    let entries: Vec<Vec<u8>> = text
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect();
+    let entries: Vec<Vec<u8>> = split_ndjson(&text);
     let decoded: Vec<SignedEntry> = entries
         .par_iter()
         .map(|e| SignedEntry::decode(e))
