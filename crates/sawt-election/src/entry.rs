@@ -109,12 +109,16 @@ pub enum EntryBody {
         /// Why.
         reason: String,
     },
-    /// The registrar's count of the final roll per wilayat.
+    /// The registrar's count of a wilayat's final voter list, and its commitment to the
+    /// list (`protocol-spec/registry.md` §6): the root of the RFC 9162 tree over the sorted
+    /// salted leaves of its voters, against which each voter checks their own inclusion.
     RollCount {
         /// The wilayat.
         wilayat: WilayatId,
-        /// Registered voters.
+        /// Registered voters: the tree's size.
         registered: u64,
+        /// The tree's root.
+        root: Hex32,
     },
     /// A cast ballot; the author is its credential.
     Ballot(Ballot),

@@ -13,6 +13,12 @@ impl PublicKeyHex {
         PublicKeyHex(key.to_bytes())
     }
 
+    /// Wraps 32 bytes, as decoding from hexadecimal does: whether they are an acceptable key
+    /// is [`PublicKeyHex::verifying_key`]'s question.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        PublicKeyHex(bytes)
+    }
+
     /// The raw 32 bytes.
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0

@@ -35,6 +35,7 @@ mod error;
 mod frontier;
 pub mod http;
 mod nodes;
+pub mod registry;
 pub mod scratch;
 pub mod service;
 mod store;

@@ -46,6 +46,7 @@ struct State {
     key: Option<(PublicKey, Arc<EncryptionKey>)>,
     enrolled: HashMap<[u8; 32], WilayatId>,
     revoked: HashSet<[u8; 32]>,
+    roll_counts: HashSet<WilayatId>,
     announcements: Vec<sawt_crypto::dkg::Announcement>,
     dealings: Vec<sawt_crypto::dkg::Dealing>,
     complaints: Vec<sawt_crypto::dkg::Complaint>,
@@ -186,6 +187,11 @@ impl Board {
         &self.store
     }
 
+    /// The board's clock: the one clock of the election.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// Checks and appends one entry given as its canonical bytes.
     pub async fn submit(&self, bytes: &[u8]) -> Result<Appended, BoardError> {
         let e = SignedEntry::decode(bytes)?;
@@ -279,6 +285,20 @@ impl Board {
                 if self.manifest.contest_of(wilayat).is_none() {
                     return Err(BoardError::Refused(format!(
                         "unknown wilayat {}",
+                        wilayat.0
+                    )));
+                }
+            }
+            EntryBody::RollCount { wilayat, .. } => {
+                if self.manifest.contest_of(wilayat).is_none() {
+                    return Err(BoardError::Refused(format!(
+                        "unknown wilayat {}",
+                        wilayat.0
+                    )));
+                }
+                if state.roll_counts.contains(wilayat) {
+                    return Err(BoardError::Refused(format!(
+                        "{}'s roll count is already on the board",
                         wilayat.0
                     )));
                 }
@@ -438,6 +458,9 @@ fn apply(state: &mut State, body: &EntryBody) {
         }
         EntryBody::CredentialRevocation { credential, .. } => {
             state.revoked.insert(*credential.bytes());
+        }
+        EntryBody::RollCount { wilayat, .. } => {
+            state.roll_counts.insert(wilayat.clone());
         }
         EntryBody::KeyGenAnnouncement(a) => state.announcements.push(a.clone()),
         EntryBody::KeyGenDealing(d) => state.dealings.push(d.clone()),

@@ -124,6 +124,11 @@ impl LogStore {
         })
     }
 
+    /// The connection pool (the registry keeps its tables in the same database).
+    pub(crate) fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
     /// Which database this store runs on.
     pub fn backend(&self) -> Backend {
         self.inner.db.backend()

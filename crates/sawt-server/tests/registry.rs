@@ -1,0 +1,676 @@
+//! The registry end to end on both backends: a synthetic roll imported (idempotent and
+//! resumable, every bad row reported), registrations and transfers in their window
+//! (concurrent transfers of one voter leave exactly one registration), objections decided
+//! with reasons, the lists frozen and committed on the board, a voter's inclusion proof,
+//! credentials enrolled from identity assertions (forged, stale, replayed and duplicate ones
+//! refused; re-enrolment revoking the old credential on the board), and candidacies through
+//! review, appeal and withdrawal to the final list.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use sawt_board::hash::leaf_hash;
+use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry};
+use sawt_election::geography::WilayatId;
+use sawt_election::keys::{Hex32, PublicKeyHex};
+use sawt_election::manifest::{Authorities, Manifest, Names};
+use sawt_election::oman;
+use sawt_registry::calendar::Settings;
+use sawt_registry::candidacy::{Application, Declarations, Education, Status, Verdict};
+use sawt_registry::identity::IdentityProvider;
+use sawt_registry::objection::{Objection, ObjectionKind, Ruling};
+use sawt_registry::registration::Change;
+use sawt_registry::roll::{self, RollRecord};
+use sawt_registry::{Actor, CivilNumber, Role, Rule, sample, synthetic};
+use sawt_server::LogStore;
+use sawt_server::clock::ManualClock;
+use sawt_server::registry::{BATCH, Registry, RegistryError};
+use sawt_server::service::Board;
+use time::macros::{date, datetime};
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn pk(seed: u8) -> PublicKeyHex {
+    PublicKeyHex::from_key(&key(seed).verifying_key())
+}
+
+fn ms(t: time::OffsetDateTime) -> u64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as u64
+}
+
+fn manifest() -> Manifest {
+    sample::manifest(
+        Authorities {
+            election_authority: pk(1),
+            registrar: pk(2),
+            board_operator: pk(3),
+        },
+        6,
+    )
+}
+
+fn w(s: &str) -> WilayatId {
+    WilayatId(s.into())
+}
+
+fn refused_rules(r: Result<impl std::fmt::Debug, RegistryError>) -> Vec<Rule> {
+    match r {
+        Err(RegistryError::Refused(rs)) => rs.0.iter().map(|x| x.rule).collect(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Someone the tests control exactly: eligible, of Muscat, living in Muttrah, not yet
+/// registered.
+fn newcomer(civil: &str) -> RollRecord {
+    RollRecord {
+        civil_number: CivilNumber::parse(civil).unwrap(),
+        name_ar: "سالم بن سعيد الحارثي".into(),
+        name_en: "Salim bin Said Al Harthy".into(),
+        date_of_birth: date!(1980 - 06 - 15),
+        gender: roll::Gender::Male,
+        nationality: "OM".into(),
+        id_card_number: "A1234567".into(),
+        id_card_expiry: date!(2030 - 01 - 01),
+        permanent_wilayat: w("muscat"),
+        current_wilayat: w("muttrah"),
+        security_military: false,
+        abroad: false,
+        registered_wilayat: None,
+    }
+}
+
+struct Setup {
+    clock: Arc<ManualClock>,
+    registry: Arc<Registry>,
+    board: Arc<Board>,
+    idp: IdentityProvider,
+    dir: tempfile::TempDir,
+}
+
+async fn setup(url: &str) -> Setup {
+    let m = manifest();
+    m.validate().unwrap();
+    let election = m.hash().unwrap();
+    let clock = Arc::new(ManualClock::at(ms(datetime!(2027-02-01 09:00 +4))));
+    let store = LogStore::open(url).await.unwrap();
+    let first = Entry {
+        format: ENTRY_FORMAT.into(),
+        election: Hex32(election),
+        author: pk(1),
+        timestamp_ms: clock.now(),
+        body: EntryBody::Manifest(Box::new(m)),
+    }
+    .sign(&key(1))
+    .unwrap();
+    let board = Arc::new(
+        Board::create(store, &first, key(3), clock.clone())
+            .await
+            .unwrap(),
+    );
+    let idp = IdentityProvider::new(key(77));
+    // The registrar's key must be the manifest's.
+    assert!(
+        Registry::open(
+            board.clone(),
+            key(9),
+            vec![idp.public()],
+            Settings::default()
+        )
+        .await
+        .is_err()
+    );
+    let registry = Arc::new(
+        Registry::open(
+            board.clone(),
+            key(2),
+            vec![idp.public()],
+            Settings::default(),
+        )
+        .await
+        .unwrap(),
+    );
+    Setup {
+        clock,
+        registry,
+        board,
+        idp,
+        dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+trait Now {
+    fn now(&self) -> u64;
+}
+impl Now for ManualClock {
+    fn now(&self) -> u64 {
+        sawt_server::clock::Clock::now_ms(self)
+    }
+}
+
+/// The synthetic roll of the manifest's wilayats (1/100 of their people), the controlled
+/// newcomers, and four bad rows.
+fn write_roll(dir: &std::path::Path) -> (std::path::PathBuf, Vec<RollRecord>) {
+    let rows = oman::parse_wilayats(oman::WILAYATS_CSV).unwrap();
+    let mut people: Vec<RollRecord> =
+        synthetic::roll(&rows[..6], 100, date!(2027 - 10 - 28), 11).collect();
+    people.push(newcomer("90000001"));
+    people.push(newcomer("90000002"));
+    people.push(newcomer("90000003"));
+    let mut out = Vec::new();
+    roll::write_csv(&mut out, people.clone()).unwrap();
+    let mut text = String::from_utf8(out).unwrap();
+    text.push_str("0123,a,b,1980-01-01,M,OM,A1,2030-01-01,muscat,muscat,0,0,\n");
+    text.push_str("90000004,a,b,1980-02-30,M,OM,A1,2030-01-01,muscat,muscat,0,0,\n");
+    text.push_str("90000005,a,b,1980-01-01,M,OM,A1,2030-01-01,sohar,muscat,0,0,\n");
+    text.push_str("90000001,a,b,1980-01-01,M,OM,A1,2030-01-01,muscat,muscat,0,0,\n");
+    let path = dir.join("roll.csv");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    (path, people)
+}
+
+async fn run(url: &str) {
+    let s = setup(url).await;
+    let r = &s.registry;
+    let (path, people) = write_roll(s.dir.path());
+    let n = people.len() as u64;
+
+    // ---- Import: interrupted after two batches, resumed, then idempotent. ----
+    let mut batches = 0;
+    let first = r
+        .import_roll(&path, 100, &mut |_| {
+            batches += 1;
+            batches < 2
+        })
+        .await
+        .unwrap();
+    assert!(!first.complete);
+    assert_eq!(first.rows, 200);
+    let resumed = r.import_roll(&path, 100, &mut |_| true).await.unwrap();
+    assert!(resumed.complete);
+    assert_eq!(resumed.resumed_from, 200);
+    assert_eq!(resumed.rows, n + 4);
+    assert_eq!(resumed.imported, n);
+    assert_eq!(resumed.refused, 4);
+    let lines: Vec<(u64, &str)> = resumed
+        .refusals
+        .iter()
+        .filter(|(_, f, _)| f != "registered_wilayat")
+        .map(|(l, f, _)| (*l, f.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (n + 1, "civil_number"),
+            (n + 2, "date_of_birth"),
+            (n + 3, "permanent_wilayat"),
+            (n + 4, "civil_number")
+        ]
+    );
+    // Carried-over registrations whose holder fails a rule (1% of ID cards expire before
+    // the election day) are imported unregistered, each with its reason.
+    let expired = people
+        .iter()
+        .filter(|p| p.registered_wilayat.is_some() && p.id_card_expiry < date!(2027 - 10 - 28))
+        .count() as u64;
+    assert!(expired > 0);
+    assert_eq!(resumed.unregistered, expired);
+    let again = r.import_roll(&path, BATCH, &mut |_| true).await.unwrap();
+    assert!(again.already_imported && again.complete);
+    let counts = r.list_counts().await.unwrap();
+    let registered: u64 = counts.iter().map(|(_, c)| c).sum();
+    let expected = people
+        .iter()
+        .filter(|p| p.registered_wilayat.is_some() && p.id_card_expiry >= date!(2027 - 10 - 28))
+        .count() as u64;
+    assert_eq!(registered, expected);
+    // Nothing personal reached the board.
+    assert_eq!(s.board.store().size(), 1);
+
+    // ---- Registration and transfer, in the window to the second. ----
+    let a = CivilNumber::parse("90000001").unwrap();
+    let b = CivilNumber::parse("90000002").unwrap();
+    let c = CivilNumber::parse("90000003").unwrap();
+    let open = ms(datetime!(2027-03-01 08:00 +4));
+    s.clock.set(open - 1);
+    assert_eq!(
+        refused_rules(r.register(&a, &w("muscat")).await),
+        [Rule::Window]
+    );
+    s.clock.set(open);
+    assert_eq!(
+        r.register(&a, &w("muscat")).await.unwrap(),
+        Change::Register {
+            wilayat: w("muscat")
+        }
+    );
+    assert_eq!(
+        refused_rules(r.register(&a, &w("muscat")).await),
+        [Rule::Registration]
+    );
+    assert_eq!(
+        refused_rules(r.register(&a, &w("bawshar")).await),
+        [Rule::TransferTarget]
+    );
+    assert_eq!(
+        refused_rules(r.register(&b, &w("bawshar")).await),
+        [Rule::AddressWilayat]
+    );
+    let unknown = CivilNumber::parse("11111111").unwrap();
+    assert_eq!(
+        refused_rules(r.register(&unknown, &w("muscat")).await),
+        [Rule::InRoll]
+    );
+    r.register(&b, &w("muscat")).await.unwrap();
+    r.register(&c, &w("muttrah")).await.unwrap();
+
+    // Concurrent transfers of one voter: exactly one wins; never in two lists, never in none.
+    let (r1, r2) = (r.clone(), r.clone());
+    let (a1, a2) = (a.clone(), a.clone());
+    let t1 = tokio::spawn(async move { r1.register(&a1, &w("muttrah")).await });
+    let t2 = tokio::spawn(async move { r2.register(&a2, &w("muttrah")).await });
+    let outcomes = [t1.await.unwrap(), t2.await.unwrap()];
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        r.registration(&a).await.unwrap().wilayat,
+        Some(w("muttrah"))
+    );
+    let trail = r.decisions(a.expose()).await.unwrap();
+    assert_eq!(
+        trail
+            .iter()
+            .map(|(_, _, act, _)| act.as_str())
+            .collect::<Vec<_>>(),
+        ["register", "transfer"]
+    );
+    let close = ms(datetime!(2027-04-01 00:00 +4));
+    s.clock.set(close);
+    assert_eq!(
+        refused_rules(r.register(&a, &w("muscat")).await),
+        [Rule::Window]
+    );
+
+    // ---- Objections: filed in their period, decided by officials with reasons. ----
+    s.clock.set(ms(datetime!(2027-04-02 10:00 +4)));
+    let official = Actor::new(Role::RegistryOfficial, "RO-17").unwrap();
+    let against_b = r
+        .file_objection(
+            &a,
+            &Objection {
+                kind: ObjectionKind::Inclusion,
+                subject: b.clone(),
+                wilayat: w("muscat"),
+                grounds: "He moved away from Muscat".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let against_c = r
+        .file_objection(
+            &a,
+            &Objection {
+                kind: ObjectionKind::Inclusion,
+                subject: c.clone(),
+                wilayat: w("muttrah"),
+                grounds: "Not a resident".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let clerk = Actor::new(Role::Citizen, "self").unwrap();
+    assert!(
+        r.decide_objection(against_b, Ruling::Upheld, "x", &clerk)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        r.decide_objection(
+            against_b,
+            Ruling::Upheld,
+            "Address verified with the civil registry",
+            &official
+        )
+        .await
+        .unwrap(),
+        Some(Change::Remove {
+            wilayat: w("muscat")
+        })
+    );
+    assert_eq!(r.registration(&b).await.unwrap().wilayat, None);
+    assert!(
+        r.decide_objection(against_b, Ruling::Dismissed, "again", &official)
+            .await
+            .is_err()
+    );
+    // Too early to freeze, and one objection is undecided.
+    assert_eq!(
+        refused_rules(r.freeze(&official).await),
+        [Rule::ListsFrozen]
+    );
+    s.clock.set(ms(datetime!(2027-04-06 00:00 +4)));
+    assert_eq!(
+        refused_rules(r.freeze(&official).await),
+        [Rule::ListsFrozen]
+    );
+    r.decide_objection(
+        against_c,
+        Ruling::Dismissed,
+        "Resident per the municipality",
+        &official,
+    )
+    .await
+    .unwrap();
+    let trail = r
+        .decisions(&format!("objection:{against_c}"))
+        .await
+        .unwrap();
+    assert_eq!(trail.last().unwrap().1, official);
+
+    // ---- Freeze: counts and commitments on the board. ----
+    let before = s.board.store().size();
+    let lists = r.freeze(&official).await.unwrap();
+    assert_eq!(lists.len(), 6);
+    assert_eq!(s.board.store().size(), before + 6);
+    let counts = r.list_counts().await.unwrap();
+    for l in &lists {
+        let e = s
+            .board
+            .store()
+            .entry(l.entry_index.unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let signed = SignedEntry::decode(&e.body).unwrap();
+        let EntryBody::RollCount {
+            wilayat,
+            registered,
+            root,
+        } = signed.entry.body
+        else {
+            panic!("not a roll count")
+        };
+        assert_eq!(wilayat, l.wilayat);
+        assert_eq!(hex::encode(root.0), l.root);
+        let now = counts
+            .iter()
+            .find(|(x, _)| *x == wilayat)
+            .map_or(0, |(_, c)| *c);
+        assert_eq!(registered, now);
+        assert!(!String::from_utf8_lossy(&e.body).contains("9000000"));
+    }
+    assert!(r.freeze(&official).await.is_err());
+    s.clock.set(ms(datetime!(2027-04-07 00:00 +4)));
+    // The voter checks their own inclusion against the board's entry.
+    let (inclusion, list) = r.inclusion(&a).await.unwrap();
+    let root: [u8; 32] = hex::decode(&list.root).unwrap().try_into().unwrap();
+    inclusion.verify(&a, list.registered, &root).unwrap();
+    assert!(inclusion.verify(&c, list.registered, &root).is_err());
+    assert!(r.inclusion(&b).await.is_err());
+
+    // ---- Enrolment. ----
+    let election = s.board.election();
+    let mut rng = rand::rng();
+    let device1 = key(101);
+    let cred1 = PublicKeyHex::from_key(&device1.verifying_key());
+    let now = s.clock.now();
+    let assertion = s
+        .idp
+        .assert(election, a.clone(), cred1.clone(), now, &mut rng)
+        .unwrap();
+    let enrolled = r.enrol(&assertion).await.unwrap();
+    assert_eq!(enrolled.wilayat, w("muttrah"));
+    assert_eq!(enrolled.revoked, None);
+    let e = s
+        .board
+        .store()
+        .entry(enrolled.entry_index)
+        .await
+        .unwrap()
+        .unwrap();
+    match SignedEntry::decode(&e.body).unwrap().entry.body {
+        EntryBody::CredentialEnrolment {
+            credential,
+            wilayat,
+        } => {
+            assert_eq!(credential, cred1);
+            assert_eq!(wilayat, w("muttrah"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same assertion again: replayed.
+    assert_eq!(
+        refused_rules(r.enrol(&assertion).await),
+        [Rule::AssertionFresh]
+    );
+    // The same credential for someone else: enrolled already.
+    let other = s
+        .idp
+        .assert(election, c.clone(), cred1.clone(), now, &mut rng)
+        .unwrap();
+    assert_eq!(refused_rules(r.enrol(&other).await), [Rule::Credential]);
+    // Stale, forged, or for someone not on a final list.
+    let stale = s
+        .idp
+        .assert(
+            election,
+            c.clone(),
+            pk(102),
+            now - 5 * 60 * 1000 - 1,
+            &mut rng,
+        )
+        .unwrap();
+    assert_eq!(refused_rules(r.enrol(&stale).await), [Rule::AssertionFresh]);
+    let forger = IdentityProvider::new(key(78));
+    let forged = forger
+        .assert(election, c.clone(), pk(102), now, &mut rng)
+        .unwrap();
+    assert_eq!(
+        refused_rules(r.enrol(&forged).await),
+        [Rule::AssertionSignature]
+    );
+    let off_list = s
+        .idp
+        .assert(election, b.clone(), pk(103), now, &mut rng)
+        .unwrap();
+    assert_eq!(
+        refused_rules(r.enrol(&off_list).await),
+        [Rule::Registration]
+    );
+    // A lost phone: the new credential replaces the old, revoked on the board.
+    let cred2 = pk(104);
+    let renewed = s
+        .idp
+        .assert(election, a.clone(), cred2.clone(), now, &mut rng)
+        .unwrap();
+    let enrolled2 = r.enrol(&renewed).await.unwrap();
+    assert_eq!(enrolled2.revoked, Some(cred1.clone()));
+    let revocation = s
+        .board
+        .store()
+        .entry(enrolled2.entry_index - 1)
+        .await
+        .unwrap()
+        .unwrap();
+    match SignedEntry::decode(&revocation.body).unwrap().entry.body {
+        EntryBody::CredentialRevocation { credential, reason } => {
+            assert_eq!(credential, cred1);
+            assert!(!reason.contains("9000"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A revoked credential is never enrolled again.
+    let back = s
+        .idp
+        .assert(election, a.clone(), cred1.clone(), now, &mut rng)
+        .unwrap();
+    assert_eq!(refused_rules(r.enrol(&back).await), [Rule::Credential]);
+    let counts = r.enrolment_counts().await.unwrap();
+    assert_eq!(counts, [(w("muttrah"), 1)]);
+    let on_board = s
+        .board
+        .store()
+        .entry(enrolled2.entry_index)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(on_board.leaf_hash, leaf_hash(&on_board.body));
+
+    // ---- Candidacy. ----
+    let app = |contest: &str, name: &str| Application {
+        contest: contest.into(),
+        ballot_name: Names {
+            ar: name.into(),
+            en: name.into(),
+        },
+        declarations: Declarations {
+            education: Education::Higher,
+            convicted: false,
+            council_member: false,
+            lives_and_works_in_oman: true,
+        },
+    };
+    let muttrah_contest = s
+        .board
+        .manifest()
+        .contest_of(&w("muttrah"))
+        .unwrap()
+        .id
+        .clone();
+    let muscat_contest = s
+        .board
+        .manifest()
+        .contest_of(&w("muscat"))
+        .unwrap()
+        .id
+        .clone();
+    assert_eq!(
+        refused_rules(r.apply(&a, &app(&muttrah_contest, "سالم")).await),
+        [Rule::Window]
+    );
+    s.clock.set(ms(datetime!(2027-04-15 10:00 +4)));
+    assert_eq!(
+        refused_rules(r.apply(&a, &app(&muscat_contest, "سالم")).await),
+        [Rule::CandidateRegistered]
+    );
+    let first = r.apply(&a, &app(&muttrah_contest, "سالم")).await.unwrap();
+    assert_eq!(
+        refused_rules(r.apply(&a, &app(&muttrah_contest, "سالم")).await),
+        [Rule::Application]
+    );
+    let second = r.apply(&c, &app(&muttrah_contest, "أحمد")).await.unwrap();
+    let committee = Actor::new(Role::CandidacyCommittee, "CC-2").unwrap();
+    let sec = Actor::new(Role::SupremeCommittee, "SEC-1").unwrap();
+    let accept = Verdict {
+        accept: true,
+        failed: vec![],
+        reason: "Documents verified".into(),
+    };
+    let refuse = Verdict {
+        accept: false,
+        failed: vec![Rule::Education],
+        reason: "No diploma on file".into(),
+    };
+    assert_eq!(
+        r.review(first, &accept, &committee).await.unwrap(),
+        Status::Accepted
+    );
+    assert_eq!(
+        r.review(second, &refuse, &committee).await.unwrap(),
+        Status::Refused
+    );
+    assert!(
+        r.appeal(second, &a).await.is_err(),
+        "only the applicant appeals"
+    );
+    assert_eq!(r.appeal(second, &c).await.unwrap(), Status::Appealed);
+    // The final list waits for the deadline and for the appeal.
+    assert!(r.candidate_lists(true).await.is_err());
+    assert_eq!(
+        r.decide_appeal(second, true, "Diploma produced", &sec)
+            .await
+            .unwrap(),
+        Status::Accepted
+    );
+    let prelim = r.candidate_lists(false).await.unwrap();
+    let list = prelim
+        .iter()
+        .find(|l| l.contest == muttrah_contest)
+        .unwrap();
+    assert_eq!(list.candidates.len(), 2);
+    // The applicant withdraws before the deadline; then the list is final.
+    assert_eq!(r.withdraw(first, &a).await.unwrap(), Status::Withdrawn);
+    s.clock.set(ms(datetime!(2027-09-01 00:00 +4)));
+    assert!(r.withdraw(second, &c).await.is_err());
+    let finals = r.candidate_lists(true).await.unwrap();
+    let list = finals
+        .iter()
+        .find(|l| l.contest == muttrah_contest)
+        .unwrap();
+    assert_eq!(list.candidates.len(), 1);
+    assert_eq!(list.candidates[0].id, format!("c{second}"));
+    assert_eq!(list.candidates[0].ballot_order, 1);
+    let trail = r.decisions(&format!("application:{second}")).await.unwrap();
+    let who: Vec<Role> = trail.iter().map(|(_, actor, _, _)| actor.role).collect();
+    assert_eq!(
+        who,
+        [
+            Role::Citizen,
+            Role::CandidacyCommittee,
+            Role::Citizen,
+            Role::SupremeCommittee
+        ]
+    );
+
+    // ---- Reopening finishes nothing twice and keeps everything. ----
+    drop(s.registry);
+    let again = Registry::open(
+        s.board.clone(),
+        key(2),
+        vec![s.idp.public()],
+        Settings::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.enrolment_counts().await.unwrap(), [(w("muttrah"), 1)]);
+    assert_eq!(again.final_lists().await.unwrap(), lists);
+}
+
+#[tokio::test]
+async fn the_registry_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("r.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn the_registry_on_postgres() {
+    let url = match std::env::var("SAWT_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!(
+                "CI=true but SAWT_TEST_POSTGRES_URL is unset: run the tests through scripts/test"
+            )
+        }
+        _ => {
+            eprintln!("skipped: SAWT_TEST_POSTGRES_URL is unset (scripts/test sets it)");
+            return;
+        }
+    };
+    let scratch = sawt_server::scratch::ScratchDatabase::create(&url)
+        .await
+        .unwrap();
+    run(scratch.url()).await;
+}
