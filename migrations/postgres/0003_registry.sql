@@ -132,3 +132,7 @@ CREATE TABLE assertion_nonces (
     nonce   BYTEA NOT NULL PRIMARY KEY CHECK (octet_length(nonce) = 32),
     used_ms BIGINT NOT NULL
 );
+
+-- The decision trail is append-only.
+CREATE TRIGGER registry_decisions_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON registry_decisions
+    FOR EACH STATEMENT EXECUTE FUNCTION sawt_append_only();

@@ -132,3 +132,13 @@ CREATE TABLE assertion_nonces (
     nonce   BLOB NOT NULL PRIMARY KEY CHECK (length(nonce) = 32),
     used_ms INTEGER NOT NULL
 ) STRICT;
+
+-- The decision trail is append-only.
+CREATE TRIGGER registry_decisions_no_update BEFORE UPDATE ON registry_decisions
+BEGIN
+    SELECT RAISE(ABORT, 'sawt: the registry''s decision trail is append-only: UPDATE refused');
+END;
+CREATE TRIGGER registry_decisions_no_delete BEFORE DELETE ON registry_decisions
+BEGIN
+    SELECT RAISE(ABORT, 'sawt: the registry''s decision trail is append-only: DELETE refused');
+END;

@@ -46,7 +46,7 @@ impl Role {
 
 /// Who acted: a role and an identifier within it (an official's staff number, a
 /// committee member's name; for a citizen, a reference that is not their civil number).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Actor {
     /// The role.
     pub role: Role,

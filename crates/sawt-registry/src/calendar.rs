@@ -51,9 +51,12 @@ pub enum Period {
     Objections,
     /// Candidacy applications.
     Candidacy,
-    /// Candidates may withdraw; appeals are heard (from the candidacy window's start to the
+    /// Candidates may withdraw or appeal (from the candidacy window's start to the
     /// withdrawal deadline).
     Withdrawal,
+    /// The committees decide applications and appeals (from the candidacy window's start
+    /// until voting opens; the final list waits for every decision).
+    Decisions,
 }
 
 impl Period {
@@ -63,6 +66,7 @@ impl Period {
             Period::Objections => "the objection period",
             Period::Candidacy => "candidacy",
             Period::Withdrawal => "withdrawal and appeals",
+            Period::Decisions => "deciding applications",
         }
     }
 }
@@ -144,6 +148,10 @@ impl Calendar {
             Period::Objections => self.objections,
             Period::Candidacy => self.candidacy,
             Period::Withdrawal => self.withdrawal,
+            Period::Decisions => Window {
+                start_ms: self.candidacy.start_ms,
+                end_ms: self.voting_opens_ms,
+            },
         }
     }
 
@@ -229,9 +237,9 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     const F: &[BorrowedFormatItem<'static>] =
         time::macros::format_description!("[year]-[month]-[day]");
     if s.len() != 10 {
-        return Err(format!("{s:?} is not a date YYYY-MM-DD"));
+        return Err("not a date YYYY-MM-DD".into());
     }
-    Date::parse(s, F).map_err(|_| format!("{s:?} is not a date YYYY-MM-DD"))
+    Date::parse(s, F).map_err(|_| "not a date YYYY-MM-DD".into())
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@
 //!
 //! States: `under-review` → `accepted` | `refused`; `refused` → `appealed` → `accepted`
 //! (upheld) | `refused-final` (dismissed); `under-review` or `accepted` → `withdrawn` until
-//! the deadline.
+//! the deadline. Appeals are filed until the deadline too; the committees may decide until
+//! voting opens, and the final list waits until nothing is under review or on appeal (a
+//! refusal not appealed by the deadline is final in effect).
 
 use sawt_election::geography::WilayatId;
 use sawt_election::manifest::{Candidate, ElectionKind, Names};
@@ -252,7 +254,7 @@ pub fn review(
             "applications are decided by the candidacy committee",
         ));
     }
-    calendar.check(Period::Withdrawal, now_ms)?;
+    calendar.check(Period::Decisions, now_ms)?;
     if status != Status::UnderReview {
         return Err(Refusal::new(
             Rule::Application,
@@ -323,7 +325,7 @@ pub fn decide_appeal(
             "appeals are decided by the Supreme Elections Committee",
         ));
     }
-    calendar.check(Period::Withdrawal, now_ms)?;
+    calendar.check(Period::Decisions, now_ms)?;
     check_text(Rule::Application, "the decision's reason", reason)?;
     if status != Status::Appealed {
         return Err(Refusal::new(
@@ -392,10 +394,17 @@ pub struct Accepted {
     pub name: Names,
 }
 
-/// A contest's final list as the manifest's candidates: ordered by Arabic name (then
-/// identifier), numbered `1..=n`.
+/// A contest's final list as the manifest's candidates: ordered by Arabic name (Unicode
+/// code points), then identifier (shorter first), numbered `1..=n`.
 pub fn final_list(mut accepted: Vec<Accepted>) -> Vec<Candidate> {
-    accepted.sort_by(|a, b| a.name.ar.cmp(&b.name.ar).then_with(|| a.id.cmp(&b.id)));
+    // Identifiers `c<number>` order by number: shorter first, then as text.
+    accepted.sort_by(|a, b| {
+        a.name
+            .ar
+            .cmp(&b.name.ar)
+            .then_with(|| a.id.len().cmp(&b.id.len()))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     accepted
         .into_iter()
         .zip(1u32..)

@@ -146,9 +146,8 @@ pub fn minimum_age(
         Err(Refusal::new(
             rule,
             format!(
-                "must be {years} years old on {}; born {}, {age} on that day",
-                show_date(on),
-                show_date(p.date_of_birth)
+                "must be {years} years old on {}; {age} on that day",
+                show_date(on)
             ),
         ))
     }
@@ -162,8 +161,8 @@ pub fn address_wilayat(p: &RollRecord, wilayat: &WilayatId) -> Result<(), Refusa
         Err(Refusal::new(
             Rule::AddressWilayat,
             format!(
-                "{} is neither the permanent ({}) nor the current ({}) address's wilayat on the ID card",
-                wilayat.0, p.permanent_wilayat.0, p.current_wilayat.0
+                "{} is neither the permanent nor the current address's wilayat on the ID card",
+                wilayat.0
             ),
         ))
     }
@@ -190,8 +189,7 @@ pub fn id_card_valid(p: &RollRecord, calendar: &Calendar) -> Result<(), Refusal>
         Err(Refusal::new(
             Rule::IdCardValid,
             format!(
-                "the ID card expires on {}, before the election day {}; renew it first",
-                show_date(p.id_card_expiry),
+                "the ID card expires before the election day {}; renew it first",
                 show_date(day)
             ),
         ))

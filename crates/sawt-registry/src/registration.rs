@@ -61,8 +61,8 @@ pub fn change_to(
                 return Err(Refusal::new(
                     Rule::TransferTarget,
                     format!(
-                        "a registration moves only to the wilayat of the other address on the ID card ({} or {}), not {}",
-                        p.permanent_wilayat.0, p.current_wilayat.0, target.0
+                        "a registration moves only to the wilayat of the other address on the ID card, not {}",
+                        target.0
                     ),
                 )
                 .into());

@@ -104,7 +104,7 @@ fn each_voter_rule_at_its_edge() {
     p.id_card_expiry = date!(2027 - 10 - 27);
     let refusals = check_voter(&p, &c, &muscat).unwrap_err();
     assert_eq!(refusals.0[0].rule, Rule::IdCardValid);
-    assert!(refusals.0[0].reason.contains("2027-10-27"), "{refusals}");
+    assert!(refusals.0[0].reason.contains("2027-10-28"), "{refusals}");
 
     let mut p = person();
     p.nationality = "IN".into();
@@ -487,6 +487,15 @@ fn candidacy_decisions_appeals_and_withdrawal() {
         Rule::Window
     );
     assert!(candidacy::withdraw(Status::RefusedFinal, &applicant, &c, t).is_err());
+    // The committees may still decide after the deadline (the final list waits for them),
+    // not once voting has opened; appeals are filed before the deadline.
+    assert_eq!(
+        candidacy::review(Status::UnderReview, &accept, k, &committee, &c, deadline),
+        Ok(Status::Accepted)
+    );
+    let voting = c.voting_opens_ms();
+    assert!(candidacy::review(Status::UnderReview, &accept, k, &committee, &c, voting).is_err());
+    assert!(candidacy::appeal(Status::Refused, &applicant, &c, deadline).is_err());
     assert!(candidacy::check_final(&c, deadline - 1, 0).is_err());
     assert!(candidacy::check_final(&c, deadline, 2).is_err());
     assert!(candidacy::check_final(&c, deadline, 0).is_ok());

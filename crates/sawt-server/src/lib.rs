@@ -36,6 +36,7 @@ mod frontier;
 pub mod http;
 mod nodes;
 pub mod registry;
+pub mod registry_api;
 pub mod scratch;
 pub mod service;
 mod store;

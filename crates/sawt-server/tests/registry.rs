@@ -409,6 +409,25 @@ async fn run(url: &str) {
         assert!(!String::from_utf8_lossy(&e.body).contains("9000000"));
     }
     assert!(r.freeze(&official).await.is_err());
+    // The gate takes one roll count per wilayat of the manifest, no more.
+    for wilayat in [w("muscat"), w("sohar")] {
+        let again = Entry {
+            format: ENTRY_FORMAT.into(),
+            election: Hex32(s.board.election()),
+            author: pk(2),
+            timestamp_ms: s.clock.now(),
+            body: EntryBody::RollCount {
+                wilayat,
+                registered: 1,
+                root: Hex32([0; 32]),
+            },
+        }
+        .sign(&key(2))
+        .unwrap()
+        .canonical_bytes()
+        .unwrap();
+        assert!(s.board.submit(&again).await.is_err());
+    }
     s.clock.set(ms(datetime!(2027-04-07 00:00 +4)));
     // The voter checks their own inclusion against the board's entry.
     let (inclusion, list) = r.inclusion(&a).await.unwrap();

@@ -30,7 +30,8 @@ pub struct DatabaseArg {
 }
 
 impl DatabaseArg {
-    async fn open(&self) -> anyhow::Result<LogStore> {
+    /// Opens the store (running the migrations).
+    pub async fn open(&self) -> anyhow::Result<LogStore> {
         let url = match &self.database {
             Some(u) => u.clone(),
             None => default_database_url()?,

@@ -31,6 +31,12 @@ pub enum Command {
     Witness(crate::board_cli::WitnessArgs),
     /// Keep a verified replica of a board in a directory.
     Mirror(crate::board_cli::MirrorArgs),
+    /// The electoral roll: generate a synthetic one, import the civil registry's export.
+    Registry {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::registry_cli::RegistryCommand,
+    },
     /// Measure performance.
     Bench {
         /// Which part to measure.
@@ -58,6 +64,8 @@ pub enum BenchPart {
     Mix(crate::bench::MixArgs),
     /// The bulletin board's storage: append rate, proof latency, on SQLite and PostgreSQL.
     Board(crate::bench::BoardArgs),
+    /// The electoral roll: importing and freezing the national roll, on SQLite and PostgreSQL.
+    Registry(crate::bench::RegistryArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -69,6 +77,7 @@ pub fn main() -> ExitCode {
         Command::Board { command } => crate::board_cli::board(&command),
         Command::Witness(args) => crate::board_cli::witness(&args),
         Command::Mirror(args) => crate::board_cli::mirror(&args),
+        Command::Registry { command } => crate::registry_cli::registry(&command),
         Command::Bench {
             part:
                 BenchPart::Crypto {
@@ -83,6 +92,9 @@ pub fn main() -> ExitCode {
         Command::Bench {
             part: BenchPart::Board(args),
         } => crate::bench::board(&args),
+        Command::Bench {
+            part: BenchPart::Registry(args),
+        } => crate::bench::registry(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,8 @@
 //! * `sawt bench crypto|mix|board [--json]` — the figures of `BENCHMARKS.md`.
 //! * `sawt serve`, `sawt board init|export`, `sawt witness`, `sawt mirror` — the bulletin
 //!   board, and the tools observers run against it.
+//! * `sawt registry generate|import` — the electoral roll: a synthetic national roll, and
+//!   the civil registry's export imported with a progress bar.
 //! * `sawt bench mix [--json]` — the verifiable shuffle and a whole mixnet tally.
 //! * `sawt bench board [--json]` — the board's storage: append rate and proof latency on
 //!   SQLite and PostgreSQL.
@@ -15,3 +17,4 @@ pub mod bench;
 pub mod board_cli;
 pub mod cli;
 pub mod demo;
+pub mod registry_cli;

@@ -55,6 +55,16 @@ impl Registry {
             &self.board.election(),
             now,
         )?;
+        if now >= self.calendar.voting_opens_ms() {
+            return Err(Refusal::new(
+                Rule::Window,
+                format!(
+                    "enrolment closed when voting opened, {}",
+                    self.calendar.show(self.calendar.voting_opens_ms())
+                ),
+            )
+            .into());
+        }
         let used: Option<(i64,)> = on_pool!(&self.db, p => {
             sqlx::query_as("SELECT used_ms FROM assertion_nonces WHERE nonce = $1")
                 .bind(a.nonce.0.as_slice())
@@ -87,6 +97,17 @@ impl Registry {
                 .ok_or_else(|| Refusal::new(Rule::Registration, "not on a final voter list"))?
                 .0,
         );
+        let published: Option<(Option<i64>,)> = on_pool!(&self.db, p => {
+            sqlx::query_as("SELECT entry_index FROM final_lists WHERE wilayat = $1")
+                .bind(wilayat.0.as_str())
+                .fetch_optional(p)
+                .await?
+        });
+        if !matches!(published, Some((Some(_),))) {
+            return Err(RegistryError::Conflict(
+                "the wilayat's final list is not on the board yet; try again shortly".into(),
+            ));
+        }
         let (person, _) = self.person(civil).await?;
         check_voter(&person, &self.calendar, &wilayat)?;
         a.credential.verifying_key().map_err(|_| {

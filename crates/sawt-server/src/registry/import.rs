@@ -14,8 +14,15 @@ use sawt_registry::roll::{self, RollRecord};
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
 
+use sawt_election::entry::{EntryBody, SignedEntry};
+use sawt_election::geography::WilayatId;
+use sawt_registry::calendar::{Calendar, Settings};
+
 use super::{Registry, RegistryError, record_decision};
-use crate::db::{on_pool, to_i64};
+use crate::Backend;
+use crate::LogStore;
+use crate::clock::Clock;
+use crate::db::{Db, on_pool, to_i64};
 
 /// Rows per transaction.
 pub const BATCH: usize = 5000;
@@ -65,12 +72,90 @@ struct Batch {
     unregistered: u64,
 }
 
+/// What an import needs: the database, the election's calendar and wilayats, the clock.
+struct Importer<'a> {
+    db: &'a Db,
+    calendar: &'a Calendar,
+    wilayats: &'a HashSet<WilayatId>,
+    clock: &'a dyn Clock,
+}
+
 impl Registry {
+    /// Imports an export file into the roll: see [`import_roll`].
+    pub async fn import_roll(
+        &self,
+        path: &Path,
+        batch: usize,
+        progress: &mut (dyn FnMut(ImportProgress) -> bool + Send),
+    ) -> Result<ImportReport, RegistryError> {
+        Importer {
+            db: &self.db,
+            calendar: &self.calendar,
+            wilayats: &self.wilayats,
+            clock: self.board.clock().as_ref(),
+        }
+        .run(path, batch, progress)
+        .await
+    }
+
+    /// The refusals stored for an imported file (the first [`REPORTED_REFUSALS`]).
+    pub async fn import_refusals(
+        &self,
+        file_sha256: &[u8; 32],
+    ) -> Result<Vec<(u64, String, String)>, RegistryError> {
+        refusals(&self.db, file_sha256).await
+    }
+}
+
+/// Imports an export file into the roll of the election whose board is in `store` (its
+/// manifest gives the wilayats and the dates the voter rules need), without the registry's
+/// keys: the civil data never reaches the board.
+pub async fn import_roll(
+    store: &LogStore,
+    clock: &dyn Clock,
+    path: &Path,
+    batch: usize,
+    progress: &mut (dyn FnMut(ImportProgress) -> bool + Send),
+) -> Result<ImportReport, RegistryError> {
+    let first = store.entry(0).await?.ok_or_else(|| {
+        RegistryError::Invalid("the database holds no board: run `sawt board init` first".into())
+    })?;
+    let manifest = match SignedEntry::decode(&first.body)
+        .map_err(|e| RegistryError::Invalid(e.to_string()))?
+        .entry
+        .body
+    {
+        EntryBody::Manifest(m) => *m,
+        _ => return Err(RegistryError::Invalid("entry 0 is not a manifest".into())),
+    };
+    let calendar = Calendar::new(&manifest, Settings::default())
+        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+    let wilayats = manifest
+        .geography
+        .wilayats
+        .iter()
+        .map(|w| w.id.clone())
+        .collect();
+    Importer {
+        db: store.db(),
+        calendar: &calendar,
+        wilayats: &wilayats,
+        clock,
+    }
+    .run(path, batch, progress)
+    .await
+}
+
+impl Importer<'_> {
+    fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
     /// Imports an export file (`sawt_registry::roll::HEADER` columns), `batch` rows per
     /// transaction ([`BATCH`] is a good size), calling `progress` after each batch; when it
     /// returns `false` the import stops there, to be resumed later. Re-importing a finished
     /// file changes nothing; an interrupted one resumes after its last committed batch.
-    pub async fn import_roll(
+    async fn run(
         &self,
         path: &Path,
         batch: usize,
@@ -83,7 +168,7 @@ impl Registry {
             .len();
         let now = self.now();
         let sha = file_sha256.as_slice();
-        let prior: Option<(i64, i64, i64, i64, i64)> = on_pool!(&self.db, p => {
+        let prior: Option<(i64, i64, i64, i64, i64)> = on_pool!(self.db, p => {
             sqlx::query_as(
                 "SELECT rows_done, imported, refused, unregistered, finished FROM roll_imports \
                  WHERE file_sha256 = $1",
@@ -106,7 +191,7 @@ impl Registry {
                     refusals: vec![],
                 };
                 if finished == 1 {
-                    report.refusals = self.import_refusals(&file_sha256).await?;
+                    report.refusals = refusals(self.db, &file_sha256).await?;
                     return Ok(report);
                 }
                 (
@@ -117,7 +202,7 @@ impl Registry {
                 )
             }
             None => {
-                on_pool!(&self.db, p => {
+                on_pool!(self.db, p => {
                     sqlx::query(
                         "INSERT INTO roll_imports (file_sha256, rows_done, imported, refused, \
                          unregistered, finished, started_ms, updated_ms) \
@@ -132,7 +217,7 @@ impl Registry {
             }
         };
         let resumed_from = done;
-        let frozen = self.lists_frozen().await?;
+        let frozen = super::lists_frozen(self.db).await?;
 
         let file = std::fs::File::open(path)
             .map_err(|e| RegistryError::Invalid(format!("cannot read the file: {e}")))?;
@@ -184,14 +269,15 @@ impl Registry {
                 line += 1;
                 let fields: Vec<&str> = record.iter().collect();
                 if line <= done {
-                    // Already committed by an earlier run: only remember the civil number.
-                    if let Some(c) = fields.first() {
-                        seen.insert((*c).to_owned());
+                    // Committed by an earlier run: remember its civil number if it was
+                    // accepted, exactly as an uninterrupted run would have.
+                    if let Ok(rec) = roll::parse_fields(&fields, self.wilayats) {
+                        seen.insert(rec.civil_number.expose().to_owned());
                     }
                     continue;
                 }
                 rows_in_batch += 1;
-                match roll::parse_fields(&fields, &self.wilayats) {
+                match roll::parse_fields(&fields, self.wilayats) {
                     Err(e) => batch.refusals.push((line, e.field.into(), e.reason)),
                     Ok(rec) if !seen.insert(rec.civil_number.expose().to_owned()) => {
                         batch.refusals.push((
@@ -202,11 +288,19 @@ impl Registry {
                     }
                     Ok(rec) => {
                         if let Some(w) = &rec.registered_wilayat {
-                            match check_voter(&rec, &self.calendar, w) {
+                            match check_voter(&rec, self.calendar, w) {
                                 Ok(()) if !frozen => batch
                                     .registrations
                                     .push((rec.civil_number.clone(), w.0.clone())),
-                                Ok(()) => {}
+                                Ok(()) => {
+                                    batch.unregistered += 1;
+                                    batch.refusals.push((
+                                        line,
+                                        "registered_wilayat".into(),
+                                        "imported, not registered: the voter lists are final"
+                                            .into(),
+                                    ));
+                                }
                                 Err(refusals) => {
                                     batch.unregistered += 1;
                                     batch.refusals.push((
@@ -255,11 +349,11 @@ impl Registry {
                     resumed_from,
                     already_imported: false,
                     complete: false,
-                    refusals: self.import_refusals(&file_sha256).await?,
+                    refusals: refusals(self.db, &file_sha256).await?,
                 });
             }
         }
-        on_pool!(&self.db, p => {
+        on_pool!(self.db, p => {
             let mut tx = p.begin().await?;
             let detail = serde_json::json!({
                 "file_sha256": hex::encode(file_sha256),
@@ -279,16 +373,17 @@ impl Registry {
             resumed_from,
             already_imported: false,
             complete: true,
-            refusals: self.import_refusals(&file_sha256).await?,
+            refusals: refusals(self.db, &file_sha256).await?,
         })
     }
+}
 
-    /// The refusals stored for an imported file (the first [`REPORTED_REFUSALS`]).
-    pub async fn import_refusals(
-        &self,
-        file_sha256: &[u8; 32],
-    ) -> Result<Vec<(u64, String, String)>, RegistryError> {
-        let rows: Vec<(i64, String, String)> = on_pool!(&self.db, p => {
+async fn refusals(
+    db: &Db,
+    file_sha256: &[u8; 32],
+) -> Result<Vec<(u64, String, String)>, RegistryError> {
+    {
+        let rows: Vec<(i64, String, String)> = on_pool!(db, p => {
             sqlx::query_as(
                 "SELECT line, field, reason FROM roll_refusals WHERE file_sha256 = $1 \
                  ORDER BY line, field LIMIT $2",
@@ -303,7 +398,9 @@ impl Registry {
             .map(|(l, f, r)| (l.max(0) as u64, f, r))
             .collect())
     }
+}
 
+impl Importer<'_> {
     async fn commit_batch(
         &self,
         file_sha256: &[u8; 32],
@@ -312,10 +409,11 @@ impl Registry {
         finished: bool,
     ) -> Result<(), RegistryError> {
         let now = to_i64(self.now())?;
-        on_pool!(&self.db, p => {
+        let backend = self.db.backend();
+        on_pool!(self.db, p => {
             let mut tx = p.begin().await?;
             for chunk in batch.people.chunks(ROWS_PER_STATEMENT) {
-                let sql = upsert_people_sql(chunk.len());
+                let sql = upsert_people_sql(backend, chunk.len());
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for r in chunk {
                     q = q
@@ -339,7 +437,7 @@ impl Registry {
                 let sql = format!(
                     "INSERT INTO registrations (civil_number, wilayat, since_ms) VALUES {} \
                      ON CONFLICT (civil_number) DO NOTHING",
-                    placeholders(chunk.len(), 3)
+                    placeholders(backend, chunk.len(), 3)
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for (c, w) in chunk {
@@ -351,7 +449,7 @@ impl Registry {
                 let sql = format!(
                     "INSERT INTO roll_refusals (file_sha256, line, field, reason) VALUES {} \
                      ON CONFLICT (file_sha256, line, field) DO NOTHING",
-                    placeholders(chunk.len(), 4)
+                    placeholders(backend, chunk.len(), 4)
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for (line, field, reason) in chunk {
@@ -408,8 +506,10 @@ fn hash_file(path: &Path) -> Result<[u8; 32], RegistryError> {
     Ok(h.finalize().into())
 }
 
-/// `($1, …, $k), ($k+1, …)` for `rows` rows of `k` columns.
-pub(super) fn placeholders(rows: usize, k: usize) -> String {
+/// `($1, …, $k), ($k+1, …)` for `rows` rows of `k` columns on PostgreSQL; `(?, …, ?), …` on
+/// SQLite, where numbered parameters make binding quadratic (sqlx looks each one's name up,
+/// and SQLite finds a name by a linear scan).
+pub(super) fn placeholders(backend: Backend, rows: usize, k: usize) -> String {
     let mut s = String::with_capacity(rows * k * 5);
     for r in 0..rows {
         if r > 0 {
@@ -420,8 +520,13 @@ pub(super) fn placeholders(rows: usize, k: usize) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push('$');
-            s.push_str(&(r * k + c + 1).to_string());
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&(r * k + c + 1).to_string());
+                }
+            }
         }
         s.push(')');
     }
@@ -432,7 +537,7 @@ const PEOPLE_COLUMNS: &str = "civil_number, name_ar, name_en, date_of_birth, gen
      id_card_number, id_card_expiry, permanent_wilayat, current_wilayat, security_military, \
      abroad, updated_ms";
 
-fn upsert_people_sql(rows: usize) -> String {
+fn upsert_people_sql(backend: Backend, rows: usize) -> String {
     let data = [
         "name_ar",
         "name_en",
@@ -456,7 +561,7 @@ fn upsert_people_sql(rows: usize) -> String {
     format!(
         "INSERT INTO roll_people ({PEOPLE_COLUMNS}) VALUES {} ON CONFLICT (civil_number) DO UPDATE \
          SET {} WHERE ({}) <> ({})",
-        placeholders(rows, 13),
+        placeholders(backend, rows, 13),
         set.join(", "),
         old.join(", "),
         new.join(", ")

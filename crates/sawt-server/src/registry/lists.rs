@@ -182,6 +182,8 @@ impl Registry {
         objector: &CivilNumber,
         o: &Objection,
     ) -> Result<u64, RegistryError> {
+        // Under the list lock: a filing cannot slip in behind the freeze.
+        let _lists = self.lists.lock().await;
         let now = self.now();
         self.person(objector).await?;
         self.person(&o.subject).await?;
@@ -416,6 +418,7 @@ impl Registry {
         let mut wilayats: Vec<&WilayatId> = self.wilayats.iter().collect();
         wilayats.sort();
         let mut rng = rand::rngs::SysRng;
+        let backend = self.db.backend();
         on_pool!(&self.db, p => {
             let mut tx = p.begin().await?;
             for w in &wilayats {
@@ -439,7 +442,7 @@ impl Registry {
                 for chunk in rows.chunks(500) {
                     let sql = format!(
                         "INSERT INTO list_members (civil_number, wilayat, salt, leaf) VALUES {}",
-                        super::import::placeholders(chunk.len(), 4)
+                        super::import::placeholders(backend, chunk.len(), 4)
                     );
                     let mut q = sqlx::query(AssertSqlSafe(sql));
                     for (c, salt, l) in chunk {
@@ -528,7 +531,7 @@ impl Registry {
         });
         let (wilayat, salt, own) = row.ok_or_else(|| {
             RegistryError::Refused(
-                Refusal::new(Rule::ListsFrozen, "not on a final voter list").into(),
+                Refusal::new(Rule::Registration, "not on a final voter list").into(),
             )
         })?;
         let leaves: Vec<(Vec<u8>,)> = on_pool!(&self.db, p => {

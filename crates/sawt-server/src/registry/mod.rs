@@ -19,6 +19,8 @@ mod lists;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use sha2::Digest as _;
+
 use ed25519_dalek::SigningKey;
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody};
 use sawt_election::geography::WilayatId;
@@ -34,7 +36,7 @@ use crate::service::{Board, BoardError};
 
 pub use candidacy::{ApplicationView, CandidateListView};
 pub use enrolment::{Enrolled, REENROLMENT_REASON};
-pub use import::{BATCH, ImportProgress, ImportReport};
+pub use import::{BATCH, ImportProgress, ImportReport, import_roll};
 pub use lists::{FinalList, ObjectionView, Registration};
 
 /// Why the registry refused a request. Nothing changed.
@@ -156,7 +158,16 @@ impl Registry {
     /// Posts what an interrupted enrolment or freeze left unposted.
     async fn recover(&self) -> Result<(), RegistryError> {
         self.finish_pending_enrolments().await?;
-        self.post_final_lists().await?;
+        if let Err(e) = self.post_final_lists().await {
+            // The board refuses a roll count once voting has opened: the registry still
+            // opens, and the missing count is there for every verifier to see.
+            match e {
+                RegistryError::Board(b) => {
+                    tracing::error!(error = %b, "a final list's roll count could not be posted")
+                }
+                e => return Err(e),
+            }
+        }
         Ok(())
     }
 
@@ -178,6 +189,10 @@ impl Registry {
     /// Posts signed bytes to the board; an entry already there counts as posted. Returns its
     /// index.
     async fn post(&self, bytes: &[u8]) -> Result<u64, RegistryError> {
+        let body_hash: [u8; 32] = sha2::Sha256::digest(bytes).into();
+        if let Some(e) = self.board.store().entry_by_hash(&body_hash).await? {
+            return Ok(e.index);
+        }
         match self.board.submit(bytes).await {
             Ok(a) => Ok(a.index),
             Err(BoardError::Store(StoreError::Duplicate { index })) => Ok(index),
@@ -245,14 +260,41 @@ impl Registry {
         Ok((record, reg.map(WilayatId)))
     }
 
+    /// Checks a citizen's identity assertion (trusted provider, this election, fresh) and
+    /// uses up its nonce: the citizen it names, for one request.
+    pub async fn authenticate(
+        &self,
+        signed: &sawt_registry::identity::SignedAssertion,
+    ) -> Result<CivilNumber, RegistryError> {
+        let now = self.now();
+        let a = sawt_registry::identity::verify(
+            signed,
+            &self.identity_providers,
+            &self.board.election(),
+            now,
+        )?;
+        let used: Result<_, sqlx::Error> = on_pool!(&self.db, p => {
+            sqlx::query("INSERT INTO assertion_nonces (nonce, used_ms) VALUES ($1, $2)")
+                .bind(a.nonce.0.as_slice())
+                .bind(crate::db::to_i64(now)?)
+                .execute(p)
+                .await
+                .map(|_| ())
+        });
+        match used {
+            Ok(_) => Ok(a.civil_number.clone()),
+            Err(e) if is_unique_violation(&e) => Err(sawt_registry::Refusal::new(
+                sawt_registry::Rule::AssertionFresh,
+                "this identity assertion was already used",
+            )
+            .into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Whether the voter lists are frozen (final).
     pub async fn lists_frozen(&self) -> Result<bool, RegistryError> {
-        let row: Option<(i64,)> = on_pool!(&self.db, p => {
-            sqlx::query_as("SELECT frozen_ms FROM list_state WHERE id = 1")
-                .fetch_optional(p)
-                .await?
-        });
-        Ok(row.is_some())
+        lists_frozen(&self.db).await
     }
 
     /// The trail of decisions about a subject (a civil number, an application, an objection,
@@ -278,6 +320,16 @@ impl Registry {
             })
             .collect()
     }
+}
+
+/// Whether the voter lists are frozen (final).
+async fn lists_frozen(db: &Db) -> Result<bool, RegistryError> {
+    let row: Option<(i64,)> = on_pool!(db, p => {
+        sqlx::query_as("SELECT frozen_ms FROM list_state WHERE id = 1")
+            .fetch_optional(p)
+            .await?
+    });
+    Ok(row.is_some())
 }
 
 /// Appends a decision to the trail inside transaction `$tx`.

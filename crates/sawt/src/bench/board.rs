@@ -62,13 +62,13 @@ pub struct BoardArgs {
 }
 
 /// A fresh database for one measurement; removed when dropped or finished.
-enum Target {
+pub(crate) enum Target {
     Sqlite(tempfile::TempDir),
     Postgres(ScratchDatabase),
 }
 
 impl Target {
-    async fn new(postgres: Option<&str>) -> anyhow::Result<(Target, String)> {
+    pub(crate) async fn new(postgres: Option<&str>) -> anyhow::Result<(Target, String)> {
         Ok(match postgres {
             None => {
                 let dir = tempfile::Builder::new()
@@ -90,7 +90,7 @@ impl Target {
         })
     }
 
-    async fn finish(self) -> anyhow::Result<()> {
+    pub(crate) async fn finish(self) -> anyhow::Result<()> {
         match self {
             Target::Sqlite(dir) => dir.close()?,
             Target::Postgres(db) => db.drop_database().await?,

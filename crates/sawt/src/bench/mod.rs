@@ -8,10 +8,12 @@
 mod board;
 mod crypto;
 mod mix;
+mod registry;
 
 pub use board::{BoardArgs, board};
 pub use crypto::crypto;
 pub use mix::{MixArgs, mix};
+pub use registry::{RegistryArgs, registry};
 
 use std::time::Instant;
 
