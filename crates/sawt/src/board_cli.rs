@@ -56,6 +56,24 @@ pub struct ServeArgs {
     /// How often a new tree head is signed, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     head_interval_ms: u64,
+    /// The registrar's key (hex seed file): serves the registry's API under /v1/registry.
+    #[arg(long)]
+    registrar_key: Option<PathBuf>,
+    /// An identity provider's ed25519 public key (hex) whose assertions the registry accepts;
+    /// repeat for several.
+    #[arg(
+        long = "identity-provider",
+        env = "SAWT_IDENTITY_PROVIDERS",
+        value_delimiter = ','
+    )]
+    identity_providers: Vec<String>,
+    /// DEVELOPMENT ONLY: a key file for an identity provider that vouches for anyone who
+    /// asks (`POST /v1/dev/identity`); its key is trusted too. Never in an election.
+    #[arg(long)]
+    dev_identity_provider_key: Option<PathBuf>,
+    /// Days of the objection period after registration closes (5 by law).
+    #[arg(long, default_value_t = 5)]
+    objection_days: u32,
 }
 
 /// `sawt board …`.
@@ -154,6 +172,10 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
                 tokio::time::sleep(interval).await;
             }
         });
+        let mut app = sawt_server::http::router(board.clone());
+        if let Some(api) = registry_api(args, board.clone()).await? {
+            app = app.merge(sawt_server::registry_api::router(api));
+        }
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
@@ -162,11 +184,61 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             hex::encode(board.election()),
             listener.local_addr()?
         );
-        axum::serve(listener, sawt_server::http::router(board))
-            .await
-            .context("serving")?;
+        axum::serve(listener, app).await.context("serving")?;
         Ok(())
     })
+}
+
+/// The registry's API, when `--registrar-key` is given.
+async fn registry_api(
+    args: &ServeArgs,
+    board: Arc<Board>,
+) -> anyhow::Result<Option<sawt_server::registry_api::RegistryApi>> {
+    let Some(registrar) = &args.registrar_key else {
+        if args.dev_identity_provider_key.is_some() || !args.identity_providers.is_empty() {
+            anyhow::bail!("identity providers are for the registry: give --registrar-key too");
+        }
+        return Ok(None);
+    };
+    let mut providers = args
+        .identity_providers
+        .iter()
+        .map(|h| {
+            PublicKeyHex::try_from(h.trim().to_owned())
+                .map_err(|e| anyhow::anyhow!("--identity-provider {h}: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let dev = match &args.dev_identity_provider_key {
+        Some(path) => {
+            let idp = sawt_registry::identity::IdentityProvider::new(read_key(path)?);
+            eprintln!(
+                "sawt: WARNING: DEVELOPMENT IDENTITY PROVIDER {} ENABLED: it vouches for anyone \
+                 (POST /v1/dev/identity). Never use it in an election.",
+                hex::encode(idp.public().bytes())
+            );
+            tracing::warn!("development identity provider enabled");
+            providers.push(idp.public());
+            Some(Arc::new(idp))
+        }
+        None => None,
+    };
+    if providers.is_empty() {
+        anyhow::bail!(
+            "the registry needs --identity-provider (or, in development, --dev-identity-provider-key)"
+        );
+    }
+    let settings = sawt_registry::calendar::Settings {
+        objection_days: args.objection_days,
+        ..Default::default()
+    };
+    let registry =
+        sawt_server::registry::Registry::open(board, read_key(registrar)?, providers, settings)
+            .await
+            .context("opening the registry")?;
+    Ok(Some(sawt_server::registry_api::RegistryApi {
+        registry: Arc::new(registry),
+        dev_identity: dev,
+    }))
 }
 
 /// `sawt board …`.

@@ -19,7 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a whole election at the cryptographic level and check its result.
     Demo(crate::demo::DemoArgs),
-    /// Serve the board of an election (the observer API; `--database`, `--board-key`).
+    /// Serve the board of an election (the observer API; with `--registrar-key`, the
+    /// registry's API too).
     Serve(crate::board_cli::ServeArgs),
     /// Create a board or export its record.
     Board {

@@ -133,3 +133,120 @@ fn generate_and_import_a_roll() {
     let err = run_fails(sawt().args(["registry", "generate", "--scale", "half"]));
     assert!(err.contains("--scale"), "{err}");
 }
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_the_registry_with_a_development_identity_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = board(d);
+    for seed in [2u8, 77] {
+        std::fs::write(d.join(format!("key-{seed}")), hex::encode([seed; 32])).unwrap();
+    }
+    let roll = d.join("roll.csv");
+    std::fs::write(
+        &roll,
+        format!(
+            "{}\n90000001,مريم,Maryam,1980-01-01,F,OM,A1,2030-01-01,muscat,muscat,0,0,\n",
+            sawt_registry::roll::HEADER.join(",")
+        ),
+    )
+    .unwrap();
+    run_ok(
+        sawt()
+            .args(["registry", "import", "--database", &db])
+            .arg(&roll),
+    );
+    // A registry with no identity provider is refused, in one line.
+    let err = run_fails(
+        sawt()
+            .args(["serve", "--database", &db, "--board-key"])
+            .arg(d.join("key-3"))
+            .arg("--registrar-key")
+            .arg(d.join("key-2")),
+    );
+    assert!(err.contains("identity-provider"), "{err}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = d.join("serve.log");
+    let _server = Server(
+        sawt()
+            .args([
+                "serve",
+                "--database",
+                &db,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .arg("--board-key")
+            .arg(d.join("key-3"))
+            .arg("--registrar-key")
+            .arg(d.join("key-2"))
+            .arg("--dev-identity-provider-key")
+            .arg(d.join("key-77"))
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/v1/registry/counts"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server did not start");
+    let warning = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        warning.contains("DEVELOPMENT IDENTITY PROVIDER"),
+        "{warning}"
+    );
+
+    // The sample election's registration opens in 2027: a real request, refused by the
+    // window with the times in Oman's time zone.
+    let assertion: serde_json::Value = client
+        .post(format!("{base}/v1/dev/identity"))
+        .json(&serde_json::json!({"civil_number": "90000001", "credential": pk(101)}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let res = client
+        .post(format!("{base}/v1/registry/registrations"))
+        .json(&serde_json::json!({"assertion": assertion, "wilayat": "muscat"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["refusals"][0]["rule"], "window", "{body}");
+    assert!(
+        body["refusals"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("2027-03-01 08:00:00 +04:00"),
+        "{body}"
+    );
+}
