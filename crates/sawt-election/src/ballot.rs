@@ -56,11 +56,17 @@ impl BallotStyle {
         election: [u8; 32],
         wilayat: &WilayatId,
     ) -> Option<Self> {
-        let c = manifest.contest_of(wilayat)?;
-        Some(BallotStyle {
+        Some(Self::for_contest(election, manifest.contest_of(wilayat)?))
+    }
+
+    /// The style of a contest as ballots see it: for a contest whose candidates were
+    /// published after the manifest, pass the contest with its published list
+    /// (`sawt_election::candidates::PublishedLists::contest_of`).
+    pub fn for_contest(election: [u8; 32], c: &Contest) -> Self {
+        BallotStyle {
             election: Hex32(election),
             contest: c.id.clone(),
-            wilayat: wilayat.clone(),
+            wilayat: c.wilayat.clone(),
             seats: c.seats,
             votes_per_voter: c.votes_per_voter,
             tally: c.tally,
@@ -69,7 +75,7 @@ impl BallotStyle {
                 .iter()
                 .map(|k| (k.id.clone(), k.name.clone()))
                 .collect(),
-        })
+        }
     }
 }
 

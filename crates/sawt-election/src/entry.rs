@@ -109,6 +109,15 @@ pub enum EntryBody {
         /// Why.
         reason: String,
     },
+    /// A contest's final candidate list, for a contest whose manifest entry has none
+    /// (`protocol-spec/election.md` §3.4): published by the election authority once, between
+    /// the end of the candidacy window and the start of voting.
+    CandidateList {
+        /// The contest.
+        contest: String,
+        /// Its candidates, in ballot order.
+        candidates: Vec<crate::manifest::Candidate>,
+    },
     /// The registrar's count of a wilayat's final voter list, and its commitment to the
     /// list (`protocol-spec/registry.md` §6): the root of the RFC 9162 tree over the sorted
     /// salted leaves of its voters, against which each voter checks their own inclusion.
@@ -220,6 +229,7 @@ impl EntryBody {
             EntryBody::CredentialEnrolment { .. } => "credential-enrolment",
             EntryBody::CredentialRevocation { .. } => "credential-revocation",
             EntryBody::RollCount { .. } => "roll-count",
+            EntryBody::CandidateList { .. } => "candidate-list",
             EntryBody::Ballot(_) => "ballot",
             EntryBody::AuditedBallot { .. } => "audited-ballot",
             EntryBody::Close { .. } => "close",
@@ -484,6 +494,10 @@ pub fn authorise(
             (role == Some(Role::Registrar), before_voting)
         }
         B::CredentialRevocation { .. } => (role == Some(Role::Registrar), phase < P::Tallying),
+        B::CandidateList { .. } => (
+            role == Some(Role::Authority),
+            !closed && (w.candidacy.end_ms..w.voting_abroad.start_ms).contains(&now_ms),
+        ),
         B::Ballot(b) | B::AuditedBallot { ballot: b, .. } => (
             b.credential == entry.author && role.is_none(),
             matches!(phase, P::VotingAbroad | P::VotingHome),

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod ballot;
+pub mod candidates;
 pub mod canonical;
 pub mod entry;
 pub mod fuzzing;

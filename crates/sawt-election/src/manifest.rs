@@ -287,11 +287,9 @@ impl Manifest {
                     c.id
                 ));
             }
-            if c.id.is_empty() || c.candidates.is_empty() {
-                e.push(format!(
-                    "contest {:?}: needs an id and at least one candidate",
-                    c.id
-                ));
+            // An empty list is published later, by a candidate-list entry (§3.4).
+            if c.id.is_empty() {
+                e.push(format!("contest {:?}: needs an id", c.id));
             }
             if c.tally == TallyMethod::Mixnet
                 && c.candidates.len() > sawt_crypto::mixnet::MAX_CANDIDATES as usize

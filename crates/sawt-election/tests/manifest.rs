@@ -114,10 +114,6 @@ fn every_rule_is_enforced_and_every_violation_listed() {
         &|m| m.witnesses.members[0].key = m.authorities.registrar.clone(),
         "a key of its own",
     );
-    check(
-        &|m| m.contests[0].candidates.clear(),
-        "at least one candidate",
-    );
     check(&|m| m.format = "sawt/v0".into(), "format");
     check(
         &|m| m.geography.wilayats[0].governorate.0 = "atlantis".into(),

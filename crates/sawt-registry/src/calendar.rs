@@ -96,8 +96,10 @@ pub enum CalendarError {
     /// The objection period would run into voting.
     #[error("the objection period must end before voting opens")]
     ObjectionsTooLate,
-    /// The withdrawal deadline is not between the candidacy window's start and voting.
-    #[error("the withdrawal deadline must fall between the candidacy window's start and voting")]
+    /// The withdrawal deadline is not between the candidacy window's end and voting.
+    #[error(
+        "the withdrawal deadline must fall between the end of the candidacy window and the start of voting"
+    )]
     Withdrawal,
 }
 
@@ -122,7 +124,9 @@ impl Calendar {
         let deadline = settings
             .withdrawal_deadline_ms
             .unwrap_or(w.campaign.start_ms);
-        if deadline <= w.candidacy.start_ms || deadline > voting_opens_ms {
+        // The final list is drawn up at the deadline and published on the board between the
+        // candidacy window's end and the start of voting.
+        if deadline < w.candidacy.end_ms || deadline >= voting_opens_ms {
             return Err(CalendarError::Withdrawal);
         }
         let election_day = local(offset, w.voting_home.start_ms)?.date();

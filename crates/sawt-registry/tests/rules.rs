@@ -593,6 +593,18 @@ fn settings_that_collide_with_voting_are_refused() {
         ..Settings::default()
     };
     assert!(Calendar::new(&m, late).is_err());
+    // The final list is drawn up at the deadline and published before voting: a deadline
+    // inside the candidacy window, or at voting, leaves no time for it.
+    for deadline in [
+        m.windows.candidacy.end_ms - 1,
+        m.windows.voting_abroad.start_ms,
+    ] {
+        let s = Settings {
+            withdrawal_deadline_ms: Some(deadline),
+            ..Settings::default()
+        };
+        assert!(Calendar::new(&m, s).is_err(), "{deadline}");
+    }
     let c = Calendar::new(&m, Settings::default()).unwrap();
     assert_eq!(
         c.window(Period::Withdrawal).end_ms,

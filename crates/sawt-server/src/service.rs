@@ -47,6 +47,7 @@ struct State {
     enrolled: HashMap<[u8; 32], WilayatId>,
     revoked: HashSet<[u8; 32]>,
     roll_counts: HashSet<WilayatId>,
+    candidate_lists: sawt_election::candidates::PublishedLists,
     announcements: Vec<sawt_crypto::dkg::Announcement>,
     dealings: Vec<sawt_crypto::dkg::Dealing>,
     complaints: Vec<sawt_crypto::dkg::Complaint>,
@@ -187,6 +188,21 @@ impl Board {
         &self.store
     }
 
+    /// A contest as ballots see it: the manifest's, with the candidate list published on the
+    /// board if the manifest left its candidates out (`None` for an unknown contest).
+    pub async fn contest(&self, id: &str) -> Option<sawt_election::manifest::Contest> {
+        let state = self.state.read().await;
+        state
+            .candidate_lists
+            .contest(&self.manifest, id)
+            .map(std::borrow::Cow::into_owned)
+    }
+
+    /// The candidate lists published on the board so far.
+    pub async fn published_lists(&self) -> sawt_election::candidates::PublishedLists {
+        self.state.read().await.candidate_lists.clone()
+    }
+
     /// The board's clock: the one clock of the election.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
@@ -211,9 +227,18 @@ impl Board {
             if state.revoked.contains(&cred) {
                 return Err(BoardError::Refused("the credential was revoked".into()));
             }
-            let contest = self.manifest.contest_of(wilayat).ok_or_else(|| {
-                BoardError::Refused("no contest in the credential's wilayat".into())
-            })?;
+            let contest = state
+                .candidate_lists
+                .contest_of(&self.manifest, wilayat)
+                .ok_or_else(|| {
+                    BoardError::Refused("no contest in the credential's wilayat".into())
+                })?;
+            if contest.candidates.is_empty() {
+                return Err(BoardError::Refused(format!(
+                    "contest {} has no candidate list yet",
+                    contest.id
+                )));
+            }
             if contest.id != b.contest {
                 return Err(BoardError::Refused(format!(
                     "the credential votes in {}, not {}",
@@ -224,10 +249,10 @@ impl Board {
                 .key
                 .clone()
                 .ok_or_else(|| BoardError::Refused("no election key yet".into()))?;
-            b.verify(&self.election, contest, &key.0)
+            b.verify(&self.election, &contest, &key.0)
                 .map_err(|err| BoardError::Refused(err.to_string()))?;
             if let EntryBody::AuditedBallot { opening, .. } = &e.entry.body {
-                b.check_opening(contest, &key.1, opening)
+                b.check_opening(&contest, &key.1, opening)
                     .map_err(|err| BoardError::Refused(err.to_string()))?;
             }
             // No ciphertext may appear twice on the board (a copied ballot).
@@ -288,6 +313,15 @@ impl Board {
                         wilayat.0
                     )));
                 }
+            }
+            EntryBody::CandidateList {
+                contest,
+                candidates,
+            } => {
+                state
+                    .candidate_lists
+                    .check(&self.manifest, contest, candidates)
+                    .map_err(BoardError::Refused)?;
             }
             EntryBody::RollCount { wilayat, .. } => {
                 if self.manifest.contest_of(wilayat).is_none() {
@@ -461,6 +495,12 @@ fn apply(state: &mut State, body: &EntryBody) {
         }
         EntryBody::RollCount { wilayat, .. } => {
             state.roll_counts.insert(wilayat.clone());
+        }
+        EntryBody::CandidateList {
+            contest,
+            candidates,
+        } => {
+            state.candidate_lists.insert(contest, candidates.clone());
         }
         EntryBody::KeyGenAnnouncement(a) => state.announcements.push(a.clone()),
         EntryBody::KeyGenDealing(d) => state.dealings.push(d.clone()),

@@ -75,7 +75,21 @@ fn manifest() -> Manifest {
             g.governorates.truncate(1);
             g
         },
-        contests: oman::contests(rows, ElectionKind::Shura, TallyMethod::Homomorphic),
+        // The second and third wilayats' candidates are published later, by candidate-list
+        // entries (election.md §3.4).
+        contests: {
+            let later = oman::geography(rows).wilayats[1..3]
+                .iter()
+                .map(|w| w.id.clone())
+                .collect::<Vec<_>>();
+            let mut c = oman::contests(rows, ElectionKind::Shura, TallyMethod::Homomorphic);
+            for contest in &mut c {
+                if later.contains(&contest.wilayat) {
+                    contest.candidates.clear();
+                }
+            }
+            c
+        },
         trustees: Trustees {
             threshold: 2,
             members: holders(3, 10),
@@ -260,6 +274,99 @@ async fn run(url: &str) {
         .await
         .unwrap();
 
+    // The campaign: the authority publishes the second contest's candidate list, once, only
+    // for a contest the manifest left without candidates, with valid candidates.
+    clock.set(T0 + 3 * DAY + 1);
+    let (w1, w2) = (
+        m.geography.wilayats[1].id.clone(),
+        m.geography.wilayats[2].id.clone(),
+    );
+    let deferred = m.contest_of(&w1).unwrap().id.clone();
+    let never = m.contest_of(&w2).unwrap().id.clone();
+    let candidate = |id: &str, order: u32| Candidate {
+        id: id.into(),
+        name: Names {
+            ar: "مرشح".into(),
+            en: "Candidate".into(),
+        },
+        ballot_order: order,
+    };
+    let list = |contest: &str, candidates: Vec<Candidate>| EntryBody::CandidateList {
+        contest: contest.into(),
+        candidates,
+    };
+    let good = vec![candidate("late-1", 1), candidate("late-2", 2)];
+    refused(
+        board
+            .submit(&sign(election, &key(2), list(&deferred, good.clone()), T0))
+            .await,
+    );
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                list(&m.contests[0].id, good.clone()),
+                T0,
+            ))
+            .await,
+    );
+    refused(
+        board
+            .submit(&sign(election, &key(1), list(&deferred, vec![]), T0))
+            .await,
+    );
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                list(&deferred, vec![candidate("late-1", 2)]),
+                T0,
+            ))
+            .await,
+    );
+    let taken = m.contests[0].candidates[0].id.clone();
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                list(&deferred, vec![candidate(&taken, 1)]),
+                T0,
+            ))
+            .await,
+    );
+    board
+        .submit(&sign(election, &key(1), list(&deferred, good.clone()), T0))
+        .await
+        .unwrap();
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                list(&deferred, vec![candidate("x", 1)]),
+                T0 + 1,
+            ))
+            .await,
+    );
+    assert_eq!(board.contest(&deferred).await.unwrap().candidates, good);
+    for (voter, w) in [(102u8, &w1), (103, &w2)] {
+        board
+            .submit(&sign(
+                election,
+                &key(2),
+                EntryBody::CredentialEnrolment {
+                    credential: pk(voter),
+                    wilayat: w.clone(),
+                },
+                T0,
+            ))
+            .await
+            .unwrap();
+    }
+
     // Voting: an enrolled credential's ballot is accepted; others are refused.
     let contest = m.contest_of(&w0).unwrap().clone();
     let ek = outcome.joint_key.prepare();
@@ -285,6 +392,40 @@ async fn run(url: &str) {
     refused(board.submit(&b100).await); // campaign: not yet
     clock.set(T0 + 6 * DAY + 1);
     let appended = board.submit(&b100).await.unwrap();
+    // A published list is the contest's ballot; a contest still without one takes no ballot,
+    // and its list comes too late once voting has opened.
+    let published = board.contest(&deferred).await.unwrap();
+    board
+        .submit(&sign(
+            election,
+            &key(102),
+            EntryBody::Ballot(ballot(102, &published)),
+            T0,
+        ))
+        .await
+        .unwrap();
+    let mut guessed = m.contest(&never).unwrap().clone();
+    guessed.candidates = vec![candidate("late-3", 1)];
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(103),
+                EntryBody::Ballot(ballot(103, &guessed)),
+                T0,
+            ))
+            .await,
+    );
+    refused(
+        board
+            .submit(&sign(
+                election,
+                &key(1),
+                list(&never, vec![candidate("late-3", 1)]),
+                T0,
+            ))
+            .await,
+    );
     refused(board.submit(&b100).await); // the same bytes twice
     // A cast ballot cannot be "audited" afterwards: its ciphertexts are already on the board.
     let choice = vec![contest.candidates[0].id.clone()];
@@ -346,7 +487,8 @@ async fn run(url: &str) {
             ))
             .await,
     ); // not enrolled
-    let other_contest = m.contests.iter().find(|c| c.id != contest.id).unwrap();
+    let other_contest = board.contest(&deferred).await.unwrap();
+    let other_contest = &other_contest;
     refused(
         board
             .submit(&sign(

@@ -41,15 +41,23 @@ fn ms(t: time::OffsetDateTime) -> u64 {
     (t.unix_timestamp_nanos() / 1_000_000) as u64
 }
 
+/// The sample election over six wilayats; Muttrah's candidates come from the registry's
+/// final list, published on the board after the candidacy window.
 fn manifest() -> Manifest {
-    sample::manifest(
+    let mut m = sample::manifest(
         Authorities {
             election_authority: pk(1),
             registrar: pk(2),
             board_operator: pk(3),
         },
         6,
-    )
+    );
+    for c in &mut m.contests {
+        if c.wilayat == w("muttrah") {
+            c.candidates.clear();
+        }
+    }
+    m
 }
 
 fn w(s: &str) -> WilayatId {
@@ -614,6 +622,7 @@ async fn run(url: &str) {
     assert_eq!(r.appeal(second, &c).await.unwrap(), Status::Appealed);
     // The final list waits for the deadline and for the appeal.
     assert!(r.candidate_lists(true).await.is_err());
+    assert!(r.publish_candidate_lists(&key(1)).await.is_err());
     assert_eq!(
         r.decide_appeal(second, true, "Diploma produced", &sec)
             .await
@@ -638,6 +647,15 @@ async fn run(url: &str) {
     assert_eq!(list.candidates.len(), 1);
     assert_eq!(list.candidates[0].id, format!("c{second}"));
     assert_eq!(list.candidates[0].ballot_order, 1);
+    // The final list becomes the contest's candidates, on the board, once.
+    let posted = r.publish_candidate_lists(&key(1)).await.unwrap();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].0, muttrah_contest);
+    assert_eq!(
+        s.board.contest(&muttrah_contest).await.unwrap().candidates,
+        list.candidates
+    );
+    assert!(r.publish_candidate_lists(&key(1)).await.unwrap().is_empty());
     let trail = r.decisions(&format!("application:{second}")).await.unwrap();
     let who: Vec<Role> = trail.iter().map(|(_, actor, _, _)| actor.role).collect();
     assert_eq!(

@@ -264,6 +264,61 @@ impl Registry {
         .await
     }
 
+    /// The election authority publishes the final candidate lists on the board: one
+    /// `candidate-list` entry, signed with `authority`, for each contest whose manifest entry
+    /// has no candidates and whose list is not on the board yet. Refused before the lists are
+    /// final, or if such a contest has no accepted candidate. Returns `(contest, index)` for
+    /// each entry posted.
+    pub async fn publish_candidate_lists(
+        &self,
+        authority: &ed25519_dalek::SigningKey,
+    ) -> Result<Vec<(String, u64)>, RegistryError> {
+        let lists = self.candidate_lists(true).await?;
+        let manifest = self.board.manifest();
+        // Every list is checked as the gate will check it before any is posted: a refusal
+        // leaves the board as it was.
+        let mut published = self.board.published_lists().await;
+        let mut pending = Vec::new();
+        for list in lists {
+            let deferred = manifest
+                .contest(&list.contest)
+                .is_some_and(|c| c.candidates.is_empty());
+            if !deferred || published.get(&list.contest).is_some() {
+                continue;
+            }
+            if list.candidates.is_empty() {
+                return Err(Refusal::new(
+                    Rule::Application,
+                    format!("contest {} has no accepted candidate", list.contest),
+                )
+                .into());
+            }
+            published
+                .check(manifest, &list.contest, &list.candidates)
+                .map_err(|e| Refusal::new(Rule::Application, e))?;
+            published.insert(&list.contest, list.candidates.clone());
+            pending.push(list);
+        }
+        let mut posted = Vec::new();
+        for list in pending {
+            let entry = sawt_election::entry::Entry {
+                format: sawt_election::entry::ENTRY_FORMAT.into(),
+                election: sawt_election::keys::Hex32(self.board.election()),
+                author: sawt_election::keys::PublicKeyHex::from_key(&authority.verifying_key()),
+                timestamp_ms: self.now(),
+                body: sawt_election::entry::EntryBody::CandidateList {
+                    contest: list.contest.clone(),
+                    candidates: list.candidates,
+                },
+            }
+            .sign(authority)
+            .and_then(|s| s.canonical_bytes())
+            .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            posted.push((list.contest, self.post(&entry).await?));
+        }
+        Ok(posted)
+    }
+
     /// The candidate lists: the accepted applications per contest, in ballot order. With
     /// `final_only`, refused until the withdrawal deadline has passed and nothing is pending.
     pub async fn candidate_lists(
