@@ -31,6 +31,7 @@ pub mod candidacy;
 pub mod civil;
 pub mod commitment;
 pub mod eligibility;
+pub mod fuzzing;
 pub mod identity;
 pub mod objection;
 pub mod registration;
