@@ -72,7 +72,7 @@ impl From<BoardError> for ApiError {
                 EntryError::Encoding(_) | EntryError::Signature | EntryError::Election,
             ) => ApiError(StatusCode::BAD_REQUEST, e.to_string()),
             BoardError::Entry(_) => ApiError(StatusCode::FORBIDDEN, e.to_string()),
-            BoardError::Refused(_) | BoardError::NoManifest => {
+            BoardError::Refused(_) | BoardError::Copied | BoardError::NoManifest => {
                 ApiError(StatusCode::CONFLICT, e.to_string())
             }
             BoardError::Store(

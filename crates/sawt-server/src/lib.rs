@@ -35,11 +35,14 @@ mod error;
 mod frontier;
 pub mod http;
 mod nodes;
+pub mod problem;
 pub mod registry;
 pub mod registry_api;
+pub mod scenario;
 pub mod scratch;
 pub mod service;
 mod store;
+pub mod voter;
 mod writer;
 
 pub use db::Backend;

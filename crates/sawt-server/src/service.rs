@@ -31,6 +31,9 @@ pub enum BoardError {
     /// The entry is well formed but conflicts with the board's state.
     #[error("refused: {0}")]
     Refused(String),
+    /// A ballot reuses a ciphertext already on the board: a replayed or copied ballot.
+    #[error("refused: a ciphertext of this ballot is already on the board")]
+    Copied,
     /// Storage failed (the request may be retried).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -73,7 +76,28 @@ pub struct Board {
     /// The first 16 bytes of every ballot ciphertext's `α` on the board: a ballot reusing
     /// one is a copy (election.md §5.8 item 5).
     alphas: std::sync::Mutex<HashSet<[u8; 16]>>,
+    /// Each credential's ballots on the board: `(index, audited)`, in log order.
+    cast: std::sync::Mutex<BallotsByCredential>,
     heads: Mutex<()>,
+    /// The latest signed head, as stored.
+    latest_head: std::sync::Mutex<Option<SignedTreeHead>>,
+}
+
+/// Each credential's ballots: `(index, audited)` in log order.
+type BallotsByCredential = HashMap<[u8; 32], Vec<(u64, bool)>>;
+
+/// A credential's ballot as the board sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BallotStatus {
+    /// The credential's last cast ballot: the one that counts.
+    Counted,
+    /// A ballot cast before the credential's last one: on the board, never counted.
+    Superseded,
+    /// Opened for a Benaloh audit: on the board, never counted.
+    Audited,
+    /// Cast with a credential since revoked: never counted.
+    Revoked,
 }
 
 impl Board {
@@ -144,8 +168,11 @@ impl Board {
             clock,
             state: RwLock::new(State::default()),
             alphas: std::sync::Mutex::new(HashSet::new()),
+            cast: std::sync::Mutex::new(HashMap::new()),
             heads: Mutex::new(()),
+            latest_head: std::sync::Mutex::new(None),
         };
+        *board.latest_head.lock().expect("not poisoned") = board.store.latest_head().await?;
         let size = board.store.size();
         let mut state = board.state.write().await;
         let mut start = 1;
@@ -164,6 +191,14 @@ impl Board {
                 {
                     let mut alphas = board.alphas.lock().expect("not poisoned");
                     alphas.extend(alpha_prefixes(b));
+                    let audited = matches!(e.entry.body, EntryBody::AuditedBallot { .. });
+                    board
+                        .cast
+                        .lock()
+                        .expect("not poisoned")
+                        .entry(*b.credential.bytes())
+                        .or_default()
+                        .push((stored.index, audited));
                 }
                 apply(&mut state, &e.entry.body);
                 start += 1;
@@ -196,6 +231,46 @@ impl Board {
             .candidate_lists
             .contest(&self.manifest, id)
             .map(std::borrow::Cow::into_owned)
+    }
+
+    /// Where a credential is enrolled, and whether it was revoked; `None` if never enrolled.
+    pub async fn credential(&self, credential: &[u8; 32]) -> Option<(WilayatId, bool)> {
+        let state = self.state.read().await;
+        state
+            .enrolled
+            .get(credential)
+            .map(|w| (w.clone(), state.revoked.contains(credential)))
+    }
+
+    /// A credential's ballots on the board, in log order, with their status.
+    pub async fn ballots_of(&self, credential: &[u8; 32]) -> Vec<(u64, BallotStatus)> {
+        let revoked = self.state.read().await.revoked.contains(credential);
+        let list = self
+            .cast
+            .lock()
+            .expect("not poisoned")
+            .get(credential)
+            .cloned()
+            .unwrap_or_default();
+        let last_cast = list
+            .iter()
+            .rev()
+            .find(|(_, audited)| !audited)
+            .map(|(i, _)| *i);
+        list.into_iter()
+            .map(|(index, audited)| {
+                let status = if audited {
+                    BallotStatus::Audited
+                } else if revoked {
+                    BallotStatus::Revoked
+                } else if Some(index) == last_cast {
+                    BallotStatus::Counted
+                } else {
+                    BallotStatus::Superseded
+                };
+                (index, status)
+            })
+            .collect()
     }
 
     /// The candidate lists published on the board so far.
@@ -260,9 +335,7 @@ impl Board {
             {
                 let mut alphas = self.alphas.lock().expect("not poisoned");
                 if prefixes.iter().any(|p| alphas.contains(p)) {
-                    return Err(BoardError::Refused(
-                        "a ciphertext of this ballot is already on the board".into(),
-                    ));
+                    return Err(BoardError::Copied);
                 }
                 alphas.extend(prefixes.iter().copied());
             }
@@ -281,6 +354,13 @@ impl Board {
                 }
             };
             drop(state);
+            let audited = matches!(e.entry.body, EntryBody::AuditedBallot { .. });
+            self.cast
+                .lock()
+                .expect("not poisoned")
+                .entry(cred)
+                .or_default()
+                .push((appended.index, audited));
             return Ok(Appended {
                 index: appended.index,
                 leaf_hash: hex::encode(appended.leaf_hash),
@@ -415,8 +495,35 @@ impl Board {
     /// Signs and stores a head for the committed size if it grew; returns the latest head.
     pub async fn publish_head(&self) -> Result<SignedTreeHead, BoardError> {
         let _one_at_a_time = self.heads.lock().await;
+        self.sign_head().await
+    }
+
+    /// A signed head that covers entry `index` (of a durable append): the latest head if it
+    /// does, else a new one for the committed size. Concurrent callers share one signature:
+    /// whoever signs covers every append committed so far, and the others find it.
+    pub async fn head_covering(&self, index: u64) -> Result<SignedTreeHead, BoardError> {
+        let covering = |h: &Option<SignedTreeHead>| (*h).filter(|h| h.head.size > index);
+        if let Some(h) = covering(&self.latest_head.lock().expect("not poisoned")) {
+            return Ok(h);
+        }
+        let _one_at_a_time = self.heads.lock().await;
+        if let Some(h) = covering(&self.latest_head.lock().expect("not poisoned")) {
+            return Ok(h);
+        }
+        if self.store.size() <= index {
+            return Err(BoardError::Refused(format!(
+                "entry {index} is not on the board"
+            )));
+        }
+        self.sign_head().await
+    }
+
+    /// Signs and stores a head for the committed size (unless the latest is for that size).
+    /// Called with `heads` held.
+    async fn sign_head(&self) -> Result<SignedTreeHead, BoardError> {
         let size = self.store.size();
-        if let Some(last) = self.store.latest_head().await?
+        let cached = *self.latest_head.lock().expect("not poisoned");
+        if let Some(last) = cached
             && last.head.size == size
         {
             return Ok(last);
@@ -431,6 +538,7 @@ impl Board {
         }
         .sign(&self.key);
         self.store.store_head(&signed).await?;
+        *self.latest_head.lock().expect("not poisoned") = Some(signed);
         Ok(signed)
     }
 

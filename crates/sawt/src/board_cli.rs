@@ -172,7 +172,9 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
                 tokio::time::sleep(interval).await;
             }
         });
-        let mut app = sawt_server::http::router(board.clone());
+        let mut app = sawt_server::http::router(board.clone()).merge(sawt_server::voter::router(
+            sawt_server::voter::VoterApi::new(board.clone()),
+        ));
         if let Some(api) = registry_api(args, board.clone()).await? {
             app = app.merge(sawt_server::registry_api::router(api));
         }
