@@ -45,6 +45,8 @@ pub struct Scenario {
     pub election: [u8; 32],
     /// The election key `H`, prepared for encryption.
     pub key: sawt_crypto::EncryptionKey,
+    /// The election key `H`, for verification.
+    pub public_key: sawt_crypto::PublicKey,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -100,13 +102,14 @@ impl Scenario {
         .sign(&party_key(1))
         .map_err(|e| BoardError::Refused(e.to_string()))?;
         let board = Arc::new(Board::create(store, &first, party_key(3), clock.clone()).await?);
-        let key = generate_key(&board, &clock, &manifest, election).await?;
+        let public_key = generate_key(&board, &clock, &manifest, election).await?;
         Ok(Scenario {
             board,
             clock,
             manifest,
             election,
-            key,
+            key: public_key.prepare(),
+            public_key,
         })
     }
 
@@ -204,7 +207,7 @@ async fn generate_key(
     clock: &ManualClock,
     manifest: &Manifest,
     election: [u8; 32],
-) -> Result<sawt_crypto::EncryptionKey, BoardError> {
+) -> Result<sawt_crypto::PublicKey, BoardError> {
     clock.set(manifest.windows.key_generation.start_ms);
     let t = &manifest.trustees;
     let params = KeyGenParams::new(t.threshold, t.members.len() as u32)
@@ -254,5 +257,5 @@ async fn generate_key(
         },
     );
     board.submit(&bytes).await?;
-    Ok(outcome.joint_key.prepare())
+    Ok(outcome.joint_key)
 }

@@ -81,6 +81,8 @@ pub struct Board {
     heads: Mutex<()>,
     /// The latest signed head, as stored.
     latest_head: std::sync::Mutex<Option<SignedTreeHead>>,
+    /// The cosignatures stored for the latest head: `(its size, them)`.
+    latest_cosignatures: std::sync::Mutex<(u64, Vec<Cosignature>)>,
 }
 
 /// Each credential's ballots: `(index, audited)` in log order.
@@ -171,8 +173,14 @@ impl Board {
             cast: std::sync::Mutex::new(HashMap::new()),
             heads: Mutex::new(()),
             latest_head: std::sync::Mutex::new(None),
+            latest_cosignatures: std::sync::Mutex::new((0, vec![])),
         };
-        *board.latest_head.lock().expect("not poisoned") = board.store.latest_head().await?;
+        let latest = board.store.latest_head().await?;
+        if let Some(h) = &latest {
+            let cosignatures = board.store.cosignatures(h.head.size).await?;
+            *board.latest_cosignatures.lock().expect("not poisoned") = (h.head.size, cosignatures);
+        }
+        *board.latest_head.lock().expect("not poisoned") = latest;
         let size = board.store.size();
         let mut state = board.state.write().await;
         let mut start = 1;
@@ -286,6 +294,17 @@ impl Board {
     /// Checks and appends one entry given as its canonical bytes.
     pub async fn submit(&self, bytes: &[u8]) -> Result<Appended, BoardError> {
         let e = SignedEntry::decode(bytes)?;
+        self.submit_decoded(&e, bytes).await
+    }
+
+    /// [`Board::submit`] for an entry the caller already decoded from `bytes` with
+    /// [`SignedEntry::decode`] (which the caller vouches for: the board checks the signature
+    /// and everything else, not the decoding again).
+    pub async fn submit_decoded(
+        &self,
+        e: &SignedEntry,
+        bytes: &[u8],
+    ) -> Result<Appended, BoardError> {
         let now = self.clock.now_ms();
         // Ballots, the bulk, hold the state's read lock from their checks to their append:
         // many are checked and appended at once, while an entry that changes the state (the
@@ -293,7 +312,7 @@ impl Board {
         // flight, and no ballot starts while it is being appended.
         if let EntryBody::Ballot(b) | EntryBody::AuditedBallot { ballot: b, .. } = &e.entry.body {
             let state = self.state.read().await;
-            authorise(&self.manifest, &self.election, &e, now, state.closed)?;
+            authorise(&self.manifest, &self.election, e, now, state.closed)?;
             let cred = *b.credential.bytes();
             let wilayat = state
                 .enrolled
@@ -367,7 +386,7 @@ impl Board {
             });
         }
         let mut state = self.state.write().await;
-        authorise(&self.manifest, &self.election, &e, now, state.closed)?;
+        authorise(&self.manifest, &self.election, e, now, state.closed)?;
         let size = self.store.size();
         match &e.entry.body {
             EntryBody::Manifest(_) if size != 0 => {
@@ -538,6 +557,7 @@ impl Board {
         }
         .sign(&self.key);
         self.store.store_head(&signed).await?;
+        *self.latest_cosignatures.lock().expect("not poisoned") = (size, vec![]);
         *self.latest_head.lock().expect("not poisoned") = Some(signed);
         Ok(signed)
     }
@@ -576,7 +596,29 @@ impl Board {
         c.verify(&head.head)
             .map_err(|e| BoardError::Refused(e.to_string()))?;
         self.store.add_cosignature(size, c).await?;
+        let mut latest = self.latest_cosignatures.lock().expect("not poisoned");
+        if latest.0 == size && !latest.1.iter().any(|x| x.witness == c.witness) {
+            latest.1.push(*c);
+        }
         Ok(())
+    }
+
+    /// A stored head with its cosignatures (from memory for the latest head).
+    pub async fn witnessed(&self, signed: SignedTreeHead) -> Result<WitnessedHead, BoardError> {
+        {
+            let latest = self.latest_cosignatures.lock().expect("not poisoned");
+            if latest.0 == signed.head.size {
+                return Ok(WitnessedHead {
+                    signed,
+                    cosignatures: latest.1.clone(),
+                });
+            }
+        }
+        let cosignatures = self.store.cosignatures(signed.head.size).await?;
+        Ok(WitnessedHead {
+            signed,
+            cosignatures,
+        })
     }
 }
 

@@ -67,6 +67,8 @@ pub enum BenchPart {
     Board(crate::bench::BoardArgs),
     /// The electoral roll: importing and freezing the national roll, on SQLite and PostgreSQL.
     Registry(crate::bench::RegistryArgs),
+    /// Casting ballots through the voters' HTTP API, and the verify-only rate.
+    Cast(crate::bench::CastArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -96,6 +98,9 @@ pub fn main() -> ExitCode {
         Command::Bench {
             part: BenchPart::Registry(args),
         } => crate::bench::registry(&args),
+        Command::Bench {
+            part: BenchPart::Cast(args),
+        } => crate::bench::cast(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

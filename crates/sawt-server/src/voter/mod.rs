@@ -231,22 +231,18 @@ async fn submit_ballot(
     let tracking_code = ballot
         .tracking_code()
         .map_err(|err| Problem::malformed(err.to_string()))?;
-    let appended = api.board.submit(body).await?;
+    let appended = api.board.submit_decoded(&e, body).await?;
     let head = api.board.head_covering(appended.index).await?;
     let inclusion = api
         .board
         .store()
         .inclusion_proof(appended.index, head.head.size)
         .await?;
-    let cosignatures = api.board.store().cosignatures(head.head.size).await?;
     Ok(Receipt {
         tracking_code,
         index: appended.index,
         leaf_hash: appended.leaf_hash,
-        head: WitnessedHead {
-            signed: head,
-            cosignatures,
-        },
+        head: api.board.witnessed(head).await?,
         inclusion,
     })
 }

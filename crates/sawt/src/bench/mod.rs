@@ -6,11 +6,13 @@
 //! `{"bench", "per", "us", "u" (= us / unit_us), "threads", "unit_us", parameters…}`.
 
 mod board;
+mod cast;
 mod crypto;
 mod mix;
 mod registry;
 
 pub use board::{BoardArgs, board};
+pub use cast::{CastArgs, cast};
 pub use crypto::crypto;
 pub use mix::{MixArgs, mix};
 pub use registry::{RegistryArgs, registry};
