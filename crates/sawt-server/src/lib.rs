@@ -29,7 +29,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod app;
 pub mod clock;
+pub mod config;
 mod db;
 mod error;
 mod frontier;

@@ -42,40 +42,6 @@ impl DatabaseArg {
     }
 }
 
-/// Options of `sawt serve`.
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    #[command(flatten)]
-    db: DatabaseArg,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: String,
-    /// The board operator's key: a file holding its 32-byte ed25519 seed in hexadecimal.
-    #[arg(long)]
-    board_key: PathBuf,
-    /// How often a new tree head is signed, in milliseconds.
-    #[arg(long, default_value_t = 1000)]
-    head_interval_ms: u64,
-    /// The registrar's key (hex seed file): serves the registry's API under /v1/registry.
-    #[arg(long)]
-    registrar_key: Option<PathBuf>,
-    /// An identity provider's ed25519 public key (hex) whose assertions the registry accepts;
-    /// repeat for several.
-    #[arg(
-        long = "identity-provider",
-        env = "SAWT_IDENTITY_PROVIDERS",
-        value_delimiter = ','
-    )]
-    identity_providers: Vec<String>,
-    /// DEVELOPMENT ONLY: a key file for an identity provider that vouches for anyone who
-    /// asks (`POST /v1/dev/identity`); its key is trusted too. Never in an election.
-    #[arg(long)]
-    dev_identity_provider_key: Option<PathBuf>,
-    /// Days of the objection period after registration closes (5 by law).
-    #[arg(long, default_value_t = 5)]
-    objection_days: u32,
-}
-
 /// `sawt board …`.
 #[derive(Debug, Subcommand)]
 pub enum BoardCommand {
@@ -154,93 +120,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the runtime")
-}
-
-/// `sawt serve`.
-pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    runtime()?.block_on(async {
-        let store = args.db.open().await?;
-        let key = read_key(&args.board_key)?;
-        let board = Arc::new(Board::open(store, key, Arc::new(SystemClock)).await?);
-        let publisher = board.clone();
-        let interval = Duration::from_millis(args.head_interval_ms.max(10));
-        tokio::spawn(async move {
-            loop {
-                if let Err(e) = publisher.publish_head().await {
-                    tracing::error!(error = %e, "signing a tree head failed");
-                }
-                tokio::time::sleep(interval).await;
-            }
-        });
-        let mut app = sawt_server::http::router(board.clone()).merge(sawt_server::voter::router(
-            sawt_server::voter::VoterApi::new(board.clone()),
-        ));
-        if let Some(api) = registry_api(args, board.clone()).await? {
-            app = app.merge(sawt_server::registry_api::router(api));
-        }
-        let listener = tokio::net::TcpListener::bind(&args.listen)
-            .await
-            .with_context(|| format!("listening on {}", args.listen))?;
-        eprintln!(
-            "sawt: serving the board of election {} on http://{}",
-            hex::encode(board.election()),
-            listener.local_addr()?
-        );
-        axum::serve(listener, app).await.context("serving")?;
-        Ok(())
-    })
-}
-
-/// The registry's API, when `--registrar-key` is given.
-async fn registry_api(
-    args: &ServeArgs,
-    board: Arc<Board>,
-) -> anyhow::Result<Option<sawt_server::registry_api::RegistryApi>> {
-    let Some(registrar) = &args.registrar_key else {
-        if args.dev_identity_provider_key.is_some() || !args.identity_providers.is_empty() {
-            anyhow::bail!("identity providers are for the registry: give --registrar-key too");
-        }
-        return Ok(None);
-    };
-    let mut providers = args
-        .identity_providers
-        .iter()
-        .map(|h| {
-            PublicKeyHex::try_from(h.trim().to_owned())
-                .map_err(|e| anyhow::anyhow!("--identity-provider {h}: {e}"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let dev = match &args.dev_identity_provider_key {
-        Some(path) => {
-            let idp = sawt_registry::identity::IdentityProvider::new(read_key(path)?);
-            eprintln!(
-                "sawt: WARNING: DEVELOPMENT IDENTITY PROVIDER {} ENABLED: it vouches for anyone \
-                 (POST /v1/dev/identity). Never use it in an election.",
-                hex::encode(idp.public().bytes())
-            );
-            tracing::warn!("development identity provider enabled");
-            providers.push(idp.public());
-            Some(Arc::new(idp))
-        }
-        None => None,
-    };
-    if providers.is_empty() {
-        anyhow::bail!(
-            "the registry needs --identity-provider (or, in development, --dev-identity-provider-key)"
-        );
-    }
-    let settings = sawt_registry::calendar::Settings {
-        objection_days: args.objection_days,
-        ..Default::default()
-    };
-    let registry =
-        sawt_server::registry::Registry::open(board, read_key(registrar)?, providers, settings)
-            .await
-            .context("opening the registry")?;
-    Ok(Some(sawt_server::registry_api::RegistryApi {
-        registry: Arc::new(registry),
-        dev_identity: dev,
-    }))
 }
 
 /// `sawt board …`.

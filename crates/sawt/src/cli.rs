@@ -21,7 +21,7 @@ pub enum Command {
     Demo(crate::demo::DemoArgs),
     /// Serve the board of an election (the observer API; with `--registrar-key`, the
     /// registry's API too).
-    Serve(crate::board_cli::ServeArgs),
+    Serve(crate::serve_cli::ServeArgs),
     /// Create a board or export its record.
     Board {
         /// What to do.
@@ -76,7 +76,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => crate::demo::run(&args),
-        Command::Serve(args) => crate::board_cli::serve(&args),
+        Command::Serve(args) => crate::serve_cli::serve(&args),
         Command::Board { command } => crate::board_cli::board(&command),
         Command::Witness(args) => crate::board_cli::witness(&args),
         Command::Mirror(args) => crate::board_cli::mirror(&args),

@@ -18,3 +18,4 @@ pub mod board_cli;
 pub mod cli;
 pub mod demo;
 pub mod registry_cli;
+pub mod serve_cli;

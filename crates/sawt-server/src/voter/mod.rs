@@ -43,6 +43,8 @@ use session::{Answer, Challenge, SessionError, Sessions};
 pub struct VoterApi {
     board: Arc<Board>,
     sessions: Sessions,
+    /// Requests per credential (`None`: unlimited).
+    limiter: Option<governor::DefaultKeyedRateLimiter<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for VoterApi {
@@ -55,7 +57,25 @@ impl VoterApi {
     /// The API of `board`'s election, with a fresh session secret.
     pub fn new(board: Arc<Board>) -> Arc<Self> {
         let sessions = Sessions::new(board.election());
-        Arc::new(VoterApi { board, sessions })
+        Arc::new(VoterApi {
+            board,
+            sessions,
+            limiter: None,
+        })
+    }
+
+    /// The API with at most `per_min` requests a minute from one credential (bursts of as
+    /// many); more are answered `429 rate-limited`.
+    pub fn with_limit(board: Arc<Board>, per_min: u32) -> Arc<Self> {
+        let sessions = Sessions::new(board.election());
+        let quota = governor::Quota::per_minute(
+            std::num::NonZeroU32::new(per_min.max(1)).expect("at least 1"),
+        );
+        Arc::new(VoterApi {
+            board,
+            sessions,
+            limiter: Some(governor::RateLimiter::keyed(quota)),
+        })
     }
 }
 
@@ -113,6 +133,15 @@ impl FromRequestParts<Arc<VoterApi>> for Voter {
             .sessions
             .check(token.trim(), now)
             .map_err(|e| Problem::unauthenticated(e.to_string()))?;
+        if let Some(limiter) = &api.limiter
+            && limiter.check_key(credential.bytes()).is_err()
+        {
+            return Err(Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "too many requests from this credential; slow down",
+            ));
+        }
         standing(&api.board, credential).await
     }
 }
@@ -252,10 +281,16 @@ async fn cast(
     voter: Voter,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Receipt>), Problem> {
-    Ok((
-        StatusCode::CREATED,
-        Json(submit_ballot(&api, &voter, &body, false).await?),
-    ))
+    match submit_ballot(&api, &voter, &body, false).await {
+        Ok(r) => {
+            metrics::counter!("sawt_ballots_total", "outcome" => "accepted").increment(1);
+            Ok((StatusCode::CREATED, Json(r)))
+        }
+        Err(p) => {
+            metrics::counter!("sawt_ballots_total", "outcome" => p.code).increment(1);
+            Err(p)
+        }
+    }
 }
 
 async fn audit(

@@ -4,7 +4,7 @@
 //! its key generated through the board; `--ballots` voters enrolled, each with a session, and
 //! each ballot (encrypted with every proof, signed) prepared before the timed phase. Then
 //! `--clients` (64) concurrent clients post them to `POST /v1/voter/ballots` of the server on
-//! loopback in the same process, each waiting for its receipt (durable, with a signed head and
+//! loopback in the same process (the whole service: metrics, limits, timeouts), each waiting for its receipt (durable, with a signed head and
 //! an inclusion proof) before sending the next; every receipt is checked afterwards.
 //!
 //! * `cast.http`: ballots accepted per second (`per_s`); `us` is wall time per ballot;
@@ -23,8 +23,8 @@ use sawt_board::hash::leaf_hash;
 use sawt_election::entry::{EntryBody, SignedEntry};
 use sawt_election::keys::{Hex64, PublicKeyHex};
 use sawt_server::scenario::{Scenario, party_key, voter_key};
+use sawt_server::voter::Receipt;
 use sawt_server::voter::session::{Answer, Challenge, signed_message};
-use sawt_server::voter::{Receipt, VoterApi};
 use serde_json::json;
 
 use super::board::Target;
@@ -169,11 +169,27 @@ async fn run(args: &CastArgs, postgres: Option<&str>) -> anyhow::Result<Measured
         })?;
     let verify_per_s = ballots.len() as f64 / t.elapsed().as_secs_f64();
 
-    // The server on loopback.
-    let app = sawt_server::voter::router(VoterApi::new(s.board.clone()));
+    // The whole service on loopback, with every protection on (all clients share one
+    // address here, so its per-address limit is raised).
+    let app = sawt_server::app::app(sawt_server::app::Parts {
+        board: s.board.clone(),
+        registry: None,
+        limits: sawt_server::config::Limits {
+            per_address_per_s: 1_000_000,
+            ..Default::default()
+        },
+        cors_origins: vec![],
+    })
+    .map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
         .build()?;

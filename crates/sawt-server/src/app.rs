@@ -1,0 +1,186 @@
+//! The whole HTTP service: every API behind one set of protections, and the operations
+//! endpoints.
+//!
+//! | layer (outermost first) | what |
+//! |---|---|
+//! | metrics | every request counted and timed by route and status (`/metrics`) |
+//! | rate limit per address | `limits.per_address_per_s` (bursts of twice as many); `429 rate-limited` |
+//! | CORS | only the configured origins (none: no cross-origin access) |
+//! | timeout | `limits.request_timeout_ms`; `503` |
+//! | body limit | `limits.body_bytes` (attachment uploads: 128 MiB); `413` |
+//!
+//! Operations: `GET /healthz` (the process answers), `GET /readyz` (the database answers and
+//! the board has its manifest), `GET /metrics` (Prometheus text: requests, latency, ballots
+//! accepted and refused by code, board size).
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::Limits;
+use crate::problem::Problem;
+use crate::registry_api::RegistryApi;
+use crate::service::Board;
+use crate::voter::VoterApi;
+
+/// What the service is made of.
+pub struct Parts {
+    /// The board.
+    pub board: Arc<Board>,
+    /// The registry's API, if this server runs the registry.
+    pub registry: Option<RegistryApi>,
+    /// Limits.
+    pub limits: Limits,
+    /// Origins browsers may call from.
+    pub cors_origins: Vec<String>,
+}
+
+/// The Prometheus recorder, installed once per process.
+fn prometheus() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        // Another recorder may already be installed (a test harness); then this handle
+        // renders only what it sees, which is still a valid exposition.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// The service's router, with its protections. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so that limits apply per address.
+pub fn app(parts: Parts) -> Result<Router, String> {
+    let limits = parts.limits;
+    let mut router = crate::http::router(parts.board.clone())
+        .merge(crate::voter::router(VoterApi::with_limit(
+            parts.board.clone(),
+            limits.per_credential_per_min,
+        )))
+        .merge(
+            Router::new()
+                .route("/healthz", get(healthz))
+                .route("/readyz", get(readyz))
+                .route("/metrics", get(metrics_text))
+                .with_state(parts.board.clone()),
+        );
+    if let Some(api) = parts.registry {
+        router = router.merge(crate::registry_api::router(api));
+    }
+    router = router
+        .layer(axum::extract::DefaultBodyLimit::max(limits.body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_millis(limits.request_timeout_ms.max(1)),
+        ));
+    if !parts.cors_origins.is_empty() {
+        let origins = parts
+            .cors_origins
+            .iter()
+            .map(|o| {
+                HeaderValue::from_str(o)
+                    .map_err(|_| format!("CORS origin {o:?} is not a header value"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
+        );
+    }
+    let per_address = NonZeroU32::new(limits.per_address_per_s.max(1)).expect("at least 1");
+    let limiter: Arc<DefaultKeyedRateLimiter<IpAddr>> = Arc::new(RateLimiter::keyed(
+        Quota::per_second(per_address)
+            .allow_burst(per_address.saturating_mul(NonZeroU32::new(2).expect("2"))),
+    ));
+    prometheus();
+    Ok(router
+        .layer(middleware::from_fn_with_state(limiter, limit_per_address))
+        .layer(middleware::from_fn(record_metrics)))
+}
+
+async fn limit_per_address(
+    State(limiter): State<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = address
+        && limiter.check_key(&ip).is_err()
+    {
+        return Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "too many requests from this address; slow down",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("sawt_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("sawt_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(State(board): State<Arc<Board>>) -> Response {
+    match board.store().entry(0).await {
+        Ok(Some(_)) => Json(serde_json::json!({"status": "ready", "size": board.store().size()}))
+            .into_response(),
+        Ok(None) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "the board has no manifest",
+        )
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check failed");
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not-ready",
+                "the database does not answer",
+            )
+            .into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(board): State<Arc<Board>>) -> Response {
+    metrics::gauge!("sawt_board_size").set(board.store().size() as f64);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        prometheus().render(),
+    )
+        .into_response()
+}
