@@ -385,10 +385,15 @@ impl std::fmt::Display for Phase {
 
 /// The phase at `now_ms`, from the manifest's windows and whether a close entry was posted.
 pub fn phase_at(manifest: &Manifest, now_ms: u64, closed: bool) -> Phase {
+    phase_in(&manifest.windows, now_ms, closed)
+}
+
+/// The phase at `now_ms` under `windows`: the manifest's, as extended by the
+/// `window-extension` entries on the board ([`Windows::extend`]).
+pub fn phase_in(w: &crate::manifest::Windows, now_ms: u64, closed: bool) -> Phase {
     if closed {
         return Phase::Tallying;
     }
-    let w = &manifest.windows;
     let phases = [
         (Phase::Registration, &w.registration),
         (Phase::Candidacy, &w.candidacy),
@@ -454,20 +459,33 @@ pub fn authorise(
     now_ms: u64,
     closed: bool,
 ) -> Result<(), EntryError> {
+    authorise_in(manifest, &manifest.windows, election, e, now_ms, closed)
+}
+
+/// [`authorise`] under `windows`: the manifest's, as extended by the `window-extension`
+/// entries on the board before this one.
+pub fn authorise_in(
+    manifest: &Manifest,
+    windows: &crate::manifest::Windows,
+    election: &[u8; 32],
+    e: &SignedEntry,
+    now_ms: u64,
+    closed: bool,
+) -> Result<(), EntryError> {
     let entry = &e.entry;
     if &entry.election.0 != election {
         return Err(EntryError::Election);
     }
     let kind = entry.body.kind();
     let role = role_of(manifest, &entry.author);
-    let phase = phase_at(manifest, now_ms, closed);
+    let phase = phase_in(windows, now_ms, closed);
     let deny_author = || EntryError::Author {
         kind,
         author: role.map_or("this key".into(), |r| format!("{r:?}").to_lowercase()),
     };
     use EntryBody as B;
     use Phase as P;
-    let w = &manifest.windows;
+    let w = windows;
     let before_voting = !closed && now_ms < w.voting_abroad.start_ms;
     let key_generation_on =
         !closed && (w.key_generation.start_ms..w.voting_abroad.start_ms).contains(&now_ms);

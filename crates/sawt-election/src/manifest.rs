@@ -82,6 +82,57 @@ pub struct Windows {
 }
 
 impl Windows {
+    /// Applies a `window-extension` posted at `now_ms` (`protocol-spec/election.md` §5.6.1):
+    /// the named window must not have ended yet (X2), its new end must be later than the
+    /// current one (X3) and, except for the last window, no later than the next window's
+    /// start (X4); the reason must be given in Arabic and English (X5). Refused, it changes
+    /// nothing.
+    pub fn extend(
+        &mut self,
+        ext: &crate::entry::WindowExtension,
+        now_ms: u64,
+    ) -> Result<(), String> {
+        let order = self.in_order();
+        let i = order
+            .iter()
+            .position(|(name, _)| *name == ext.window)
+            .ok_or_else(|| format!("no window is named {:?}", ext.window))?;
+        let current = *order[i].1;
+        if now_ms >= current.end_ms {
+            return Err(format!(
+                "window {} has ended; it cannot be reopened",
+                ext.window
+            ));
+        }
+        if ext.new_end_ms <= current.end_ms {
+            return Err(format!(
+                "an extension of {} must end later than it does",
+                ext.window
+            ));
+        }
+        if let Some((next, w)) = order.get(i + 1)
+            && ext.new_end_ms > w.start_ms
+        {
+            return Err(format!(
+                "{} cannot run into {next}, which starts at {}",
+                ext.window, w.start_ms
+            ));
+        }
+        if ext.reason.ar.trim().is_empty() || ext.reason.en.trim().is_empty() {
+            return Err("an extension gives its reason in Arabic and English".into());
+        }
+        let w = match i {
+            0 => &mut self.registration,
+            1 => &mut self.candidacy,
+            2 => &mut self.key_generation,
+            3 => &mut self.campaign,
+            4 => &mut self.voting_abroad,
+            _ => &mut self.voting_home,
+        };
+        w.end_ms = ext.new_end_ms;
+        Ok(())
+    }
+
     /// The windows in phase order, with their names.
     pub fn in_order(&self) -> [(&'static str, &Window); 6] {
         [

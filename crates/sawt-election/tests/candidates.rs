@@ -134,3 +134,53 @@ fn only_the_authority_publishes_after_candidacy_before_voting() {
     let bytes = by_authority.canonical_bytes().unwrap();
     assert_eq!(SignedEntry::decode(&bytes).unwrap(), by_authority);
 }
+
+#[test]
+fn window_extensions_move_the_phases() {
+    use sawt_election::entry::WindowExtension;
+    let m = manifest();
+    let w = m.windows.clone();
+    let reason = Names {
+        ar: "إقبال كبير".into(),
+        en: "High turnout".into(),
+    };
+    let ext = |window: &str, new_end_ms: u64| WindowExtension {
+        window: window.into(),
+        new_end_ms,
+        reason: reason.clone(),
+    };
+    let during = w.voting_home.start_ms + 1;
+    let later = w.voting_home.end_ms + 3_600_000;
+    // X1–X5.
+    let mut x = w.clone();
+    assert!(x.extend(&ext("polling", later), during).is_err());
+    assert!(
+        x.extend(&ext("voting_home", later), w.voting_home.end_ms)
+            .is_err(),
+        "ended"
+    );
+    assert!(
+        x.extend(&ext("voting_home", w.voting_home.end_ms), during)
+            .is_err(),
+        "not later"
+    );
+    assert!(
+        x.extend(
+            &ext("voting_abroad", w.voting_home.start_ms + 1),
+            w.voting_abroad.start_ms
+        )
+        .is_err(),
+        "into the next window"
+    );
+    let mut silent = ext("voting_home", later);
+    silent.reason.ar.clear();
+    assert!(x.extend(&silent, during).is_err());
+    assert_eq!(x, w, "refusals change nothing");
+    x.extend(&ext("voting_home", later), during).unwrap();
+    assert_eq!(x.voting_home.end_ms, later);
+    // The phase follows the extended windows.
+    let at = w.voting_home.end_ms + 1;
+    assert_eq!(phase_at(&m, at, false), Phase::Closing);
+    assert_eq!(phase_in(&x, at, false), Phase::VotingHome);
+    assert_eq!(phase_in(&x, later, false), Phase::Closing);
+}

@@ -106,7 +106,16 @@ pub enum CalendarError {
 impl Calendar {
     /// The calendar of `manifest`'s election.
     pub fn new(manifest: &Manifest, settings: Settings) -> Result<Calendar, CalendarError> {
-        let w = &manifest.windows;
+        Self::with_windows(manifest, &manifest.windows, settings)
+    }
+
+    /// The calendar under `windows`: the manifest's as extended by `window-extension`
+    /// entries on the board (the registry follows the board's windows).
+    pub fn with_windows(
+        manifest: &Manifest,
+        w: &sawt_election::manifest::Windows,
+        settings: Settings,
+    ) -> Result<Calendar, CalendarError> {
         let offset = UtcOffset::from_whole_seconds(manifest.utc_offset_minutes * 60)
             .map_err(|_| CalendarError::Offset)?;
         let voting_opens_ms = w.voting_abroad.start_ms.min(w.voting_home.start_ms);

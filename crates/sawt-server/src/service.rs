@@ -14,7 +14,7 @@ use tokio::sync::{Mutex, RwLock};
 
 use sawt_board::head::{Cosignature, SignedTreeHead, TreeHead, WitnessedHead};
 use sawt_crypto::{EncryptionKey, PublicKey};
-use sawt_election::entry::{EntryBody, EntryError, SignedEntry, authorise};
+use sawt_election::entry::{EntryBody, EntryError, SignedEntry, authorise_in};
 use sawt_election::geography::WilayatId;
 use sawt_election::manifest::Manifest;
 
@@ -51,6 +51,8 @@ struct State {
     revoked: HashSet<[u8; 32]>,
     roll_counts: HashSet<WilayatId>,
     candidate_lists: sawt_election::candidates::PublishedLists,
+    /// The manifest's windows as extended by `window-extension` entries.
+    windows: Option<sawt_election::manifest::Windows>,
     announcements: Vec<sawt_crypto::dkg::Announcement>,
     dealings: Vec<sawt_crypto::dkg::Dealing>,
     complaints: Vec<sawt_crypto::dkg::Complaint>,
@@ -208,7 +210,7 @@ impl Board {
                         .or_default()
                         .push((stored.index, audited));
                 }
-                apply(&mut state, &e.entry.body);
+                apply(&mut state, &e.entry.body, &board.manifest.windows);
                 start += 1;
             }
         }
@@ -281,6 +283,16 @@ impl Board {
             .collect()
     }
 
+    /// The election's windows: the manifest's, as extended by `window-extension` entries.
+    pub async fn windows(&self) -> sawt_election::manifest::Windows {
+        self.state
+            .read()
+            .await
+            .windows
+            .clone()
+            .unwrap_or_else(|| self.manifest.windows.clone())
+    }
+
     /// The candidate lists published on the board so far.
     pub async fn published_lists(&self) -> sawt_election::candidates::PublishedLists {
         self.state.read().await.candidate_lists.clone()
@@ -312,7 +324,15 @@ impl Board {
         // flight, and no ballot starts while it is being appended.
         if let EntryBody::Ballot(b) | EntryBody::AuditedBallot { ballot: b, .. } = &e.entry.body {
             let state = self.state.read().await;
-            authorise(&self.manifest, &self.election, e, now, state.closed)?;
+            let windows = state.windows.as_ref().unwrap_or(&self.manifest.windows);
+            authorise_in(
+                &self.manifest,
+                windows,
+                &self.election,
+                e,
+                now,
+                state.closed,
+            )?;
             let cred = *b.credential.bytes();
             let wilayat = state
                 .enrolled
@@ -386,7 +406,15 @@ impl Board {
             });
         }
         let mut state = self.state.write().await;
-        authorise(&self.manifest, &self.election, e, now, state.closed)?;
+        let windows = state.windows.as_ref().unwrap_or(&self.manifest.windows);
+        authorise_in(
+            &self.manifest,
+            windows,
+            &self.election,
+            e,
+            now,
+            state.closed,
+        )?;
         let size = self.store.size();
         match &e.entry.body {
             EntryBody::Manifest(_) if size != 0 => {
@@ -412,6 +440,13 @@ impl Board {
                         wilayat.0
                     )));
                 }
+            }
+            EntryBody::WindowExtension(ext) => {
+                let mut windows = state
+                    .windows
+                    .clone()
+                    .unwrap_or(self.manifest.windows.clone());
+                windows.extend(ext, now).map_err(BoardError::Refused)?;
             }
             EntryBody::CandidateList {
                 contest,
@@ -485,7 +520,7 @@ impl Board {
             .store
             .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
             .await?;
-        apply(&mut state, &e.entry.body);
+        apply(&mut state, &e.entry.body, &self.manifest.windows);
         Ok(Appended {
             index: appended.index,
             leaf_hash: hex::encode(appended.leaf_hash),
@@ -631,8 +666,17 @@ fn alpha_prefixes(b: &sawt_election::ballot::Ballot) -> Vec<[u8; 16]> {
 }
 
 /// Updates the state after an entry was appended.
-fn apply(state: &mut State, body: &EntryBody) {
+fn apply(state: &mut State, body: &EntryBody, manifest_windows: &sawt_election::manifest::Windows) {
     match body {
+        EntryBody::WindowExtension(ext) => {
+            // Checked when accepted (at the board's clock then); replayed as it was.
+            let windows = state
+                .windows
+                .get_or_insert_with(|| manifest_windows.clone());
+            if let Err(e) = windows.extend(ext, 0) {
+                tracing::error!(error = %e, "a window extension on the board does not apply");
+            }
+        }
         EntryBody::Close { .. } => state.closed = true,
         EntryBody::CredentialEnrolment {
             credential,

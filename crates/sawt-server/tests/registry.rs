@@ -168,6 +168,7 @@ fn write_roll(dir: &std::path::Path) -> (std::path::PathBuf, Vec<RollRecord>) {
     people.push(newcomer("90000001"));
     people.push(newcomer("90000002"));
     people.push(newcomer("90000003"));
+    people.push(newcomer("90000006"));
     let mut out = Vec::new();
     roll::write_csv(&mut out, people.clone()).unwrap();
     let mut text = String::from_utf8(out).unwrap();
@@ -302,7 +303,33 @@ async fn run(url: &str) {
         ["register", "transfer"]
     );
     let close = ms(datetime!(2027-04-01 00:00 +4));
+    // The authority extends registration by an hour, by a signed entry on the board; the
+    // registry follows the board's windows (and the objection period moves with them).
+    let hour = 3_600_000;
+    s.clock.set(close - 1);
+    let extension = Entry {
+        format: ENTRY_FORMAT.into(),
+        election: Hex32(s.board.election()),
+        author: pk(1),
+        timestamp_ms: close - 1,
+        body: EntryBody::WindowExtension(sawt_election::entry::WindowExtension {
+            window: "registration".into(),
+            new_end_ms: close + hour,
+            reason: Names {
+                ar: "ازدحام".into(),
+                en: "Demand on the last day".into(),
+            },
+        }),
+    }
+    .sign(&key(1))
+    .unwrap()
+    .canonical_bytes()
+    .unwrap();
+    s.board.submit(&extension).await.unwrap();
     s.clock.set(close);
+    let d = CivilNumber::parse("90000006").unwrap();
+    r.register(&d, &w("muscat")).await.unwrap();
+    s.clock.set(close + hour);
     assert_eq!(
         refused_rules(r.register(&a, &w("muscat")).await),
         [Rule::Window]
@@ -366,6 +393,11 @@ async fn run(url: &str) {
         [Rule::ListsFrozen]
     );
     s.clock.set(ms(datetime!(2027-04-06 00:00 +4)));
+    assert_eq!(
+        refused_rules(r.freeze(&official).await),
+        [Rule::ListsFrozen]
+    );
+    s.clock.set(ms(datetime!(2027-04-06 01:00 +4)));
     assert_eq!(
         refused_rules(r.freeze(&official).await),
         [Rule::ListsFrozen]

@@ -78,7 +78,7 @@ impl Registry {
             &contest.wilayat,
             &person,
             registered.as_ref(),
-            &self.calendar,
+            &self.calendar().await?,
             now,
         )?;
         let decl = serde_json::to_string(&app.declarations)
@@ -202,7 +202,7 @@ impl Registry {
             verdict,
             self.board.manifest().kind,
             by,
-            &self.calendar,
+            &self.calendar().await?,
             self.now(),
         )?;
         let detail =
@@ -221,7 +221,7 @@ impl Registry {
             role: Role::Citizen,
             id: "self".into(),
         };
-        let to = candidacy::appeal(app.status, &by, &self.calendar, self.now())?;
+        let to = candidacy::appeal(app.status, &by, &self.calendar().await?, self.now())?;
         self.transition(id, app.status, to, &by, "application-appeal", "{}".into())
             .await
     }
@@ -235,8 +235,14 @@ impl Registry {
         by: &Actor,
     ) -> Result<Status, RegistryError> {
         let (app, _) = self.application(id).await?;
-        let to =
-            candidacy::decide_appeal(app.status, upheld, reason, by, &self.calendar, self.now())?;
+        let to = candidacy::decide_appeal(
+            app.status,
+            upheld,
+            reason,
+            by,
+            &self.calendar().await?,
+            self.now(),
+        )?;
         let detail = serde_json::json!({"upheld": upheld, "reason": reason}).to_string();
         self.transition(id, app.status, to, by, "appeal-decision", detail)
             .await
@@ -252,7 +258,7 @@ impl Registry {
             role: Role::Citizen,
             id: "self".into(),
         };
-        let to = candidacy::withdraw(app.status, &by, &self.calendar, self.now())?;
+        let to = candidacy::withdraw(app.status, &by, &self.calendar().await?, self.now())?;
         self.transition(
             id,
             app.status,
@@ -331,7 +337,7 @@ impl Registry {
                 .iter()
                 .filter(|a| matches!(a.status, Status::UnderReview | Status::Appealed))
                 .count() as u64;
-            candidacy::check_final(&self.calendar, self.now(), pending)?;
+            candidacy::check_final(&self.calendar().await?, self.now(), pending)?;
         }
         Ok(self
             .board

@@ -55,12 +55,14 @@ impl Registry {
             &self.board.election(),
             now,
         )?;
-        if now >= self.calendar.voting_opens_ms() {
+        if now >= self.calendar().await?.voting_opens_ms() {
             return Err(Refusal::new(
                 Rule::Window,
                 format!(
                     "enrolment closed when voting opened, {}",
-                    self.calendar.show(self.calendar.voting_opens_ms())
+                    self.calendar()
+                        .await?
+                        .show(self.calendar().await?.voting_opens_ms())
                 ),
             )
             .into());
@@ -109,7 +111,7 @@ impl Registry {
             ));
         }
         let (person, _) = self.person(civil).await?;
-        check_voter(&person, &self.calendar, &wilayat)?;
+        check_voter(&person, &self.calendar().await?, &wilayat)?;
         a.credential.verifying_key().map_err(|_| {
             Refusal::new(
                 Rule::Credential,

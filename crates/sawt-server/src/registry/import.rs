@@ -88,9 +88,10 @@ impl Registry {
         batch: usize,
         progress: &mut (dyn FnMut(ImportProgress) -> bool + Send),
     ) -> Result<ImportReport, RegistryError> {
+        let calendar = self.calendar().await?;
         Importer {
             db: &self.db,
-            calendar: &self.calendar,
+            calendar: &calendar,
             wilayats: &self.wilayats,
             clock: self.board.clock().as_ref(),
         }

@@ -159,7 +159,7 @@ impl Registry {
             current.as_ref(),
             target,
             frozen,
-            &self.calendar,
+            &self.calendar().await?,
             now,
         )?;
         let action = match change {
@@ -193,7 +193,7 @@ impl Registry {
                 o.wilayat.0
             )));
         }
-        objection::check_filing(o, self.lists_frozen().await?, &self.calendar, now)?;
+        objection::check_filing(o, self.lists_frozen().await?, &self.calendar().await?, now)?;
         let id: (i64,) = on_pool!(&self.db, p => {
             let mut tx = p.begin().await?;
             let id: (i64,) = sqlx::query_as(
@@ -260,7 +260,7 @@ impl Registry {
             by,
             &person,
             current.as_ref(),
-            &self.calendar,
+            &self.calendar().await?,
         )?;
         let ruling_s = match ruling {
             Ruling::Upheld => "upheld",
@@ -414,7 +414,7 @@ impl Registry {
             );
         }
         let undecided = self.objections(true).await?.len() as u64;
-        registration::check_freeze(&self.calendar, now, undecided)?;
+        registration::check_freeze(&self.calendar().await?, now, undecided)?;
         let mut wilayats: Vec<&WilayatId> = self.wilayats.iter().collect();
         wilayats.sort();
         let mut rng = rand::rngs::SysRng;

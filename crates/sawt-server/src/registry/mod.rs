@@ -84,7 +84,7 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 pub struct Registry {
     db: Db,
     board: Arc<Board>,
-    calendar: Calendar,
+    settings: Settings,
     registrar: SigningKey,
     identity_providers: Vec<PublicKeyHex>,
     wilayats: HashSet<WilayatId>,
@@ -120,8 +120,7 @@ impl Registry {
                 "at least one identity provider key is required".into(),
             ));
         }
-        let calendar =
-            Calendar::new(manifest, settings).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        Calendar::new(manifest, settings).map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let wilayats = manifest
             .geography
             .wilayats
@@ -131,7 +130,7 @@ impl Registry {
         let registry = Registry {
             db: board.store().db().clone(),
             board,
-            calendar,
+            settings,
             registrar,
             identity_providers,
             wilayats,
@@ -141,9 +140,12 @@ impl Registry {
         Ok(registry)
     }
 
-    /// The calendar.
-    pub fn calendar(&self) -> &Calendar {
-        &self.calendar
+    /// The calendar now: from the board's windows, as extended by `window-extension`
+    /// entries.
+    pub async fn calendar(&self) -> Result<Calendar, RegistryError> {
+        let windows = self.board.windows().await;
+        Calendar::with_windows(self.board.manifest(), &windows, self.settings)
+            .map_err(|e| RegistryError::Invalid(format!("the extended windows: {e}")))
     }
 
     /// The board.

@@ -1,0 +1,77 @@
+//! The election's phases follow the manifest's windows as extended by signed, published
+//! `window-extension` entries, and nothing else: a ballot after the original end of voting is
+//! accepted once the authority extended it, refused otherwise; only the authority extends,
+//! only an unfinished window, never into the next one.
+
+use sawt_election::entry::{EntryBody, WindowExtension};
+use sawt_election::keys::PublicKeyHex;
+use sawt_election::manifest::Names;
+use sawt_server::scenario::{Scenario, party_key, voter_key};
+
+fn extension(window: &str, new_end_ms: u64) -> EntryBody {
+    EntryBody::WindowExtension(WindowExtension {
+        window: window.into(),
+        new_end_ms,
+        reason: Names {
+            ar: "طوابير عند الإغلاق".into(),
+            en: "Queues at closing time".into(),
+        },
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voting_extended_by_a_published_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("l.db").display());
+    let s = Scenario::new(&url, 3, Some(3)).await.unwrap();
+    let w0 = s.manifest.contests[0].wilayat.clone();
+    let first = s.manifest.contests[0].candidates[0].id.clone();
+    let (a, b) = (voter_key(1), voter_key(2));
+    let creds: Vec<PublicKeyHex> = [&a, &b]
+        .iter()
+        .map(|k| PublicKeyHex::from_key(&k.verifying_key()))
+        .collect();
+    s.enrol(&creds, &w0).await.unwrap();
+    let end = s.manifest.windows.voting_home.end_ms;
+    let hour = 3_600_000;
+
+    // After the original end, with no extension: refused.
+    s.clock.set(end);
+    let (late, _) = s.ballot(&a, &w0, std::slice::from_ref(&first)).unwrap();
+    assert!(s.board.submit(&late).await.is_err());
+
+    // During voting: the registrar may not extend; nor may anyone extend what has ended or
+    // make it shorter; the authority extends by an hour.
+    s.clock.set(end - hour);
+    let size = s.board.store().size();
+    for (author, body) in [
+        (2u8, extension("voting_home", end + hour)),
+        (1, extension("voting_home", end - 1)),
+        (
+            1,
+            extension("voting_abroad", s.manifest.windows.voting_abroad.end_ms + 1),
+        ),
+        (1, extension("counting", end + hour)),
+    ] {
+        let bytes = s.sign(&party_key(author), body);
+        assert!(s.board.submit(&bytes).await.is_err());
+    }
+    assert_eq!(s.board.store().size(), size, "refusals change nothing");
+    let ok = s.sign(&party_key(1), extension("voting_home", end + hour));
+    s.board.submit(&ok).await.unwrap();
+    assert_eq!(s.board.windows().await.voting_home.end_ms, end + hour);
+
+    // After the original end, inside the extension: accepted; after it: refused.
+    s.clock.set(end + 1);
+    s.board.submit(&late).await.unwrap();
+    s.clock.set(end + hour);
+    let (later, _) = s.ballot(&b, &w0, std::slice::from_ref(&first)).unwrap();
+    assert!(s.board.submit(&later).await.is_err());
+
+    // A reopened board replays the extension.
+    let board =
+        sawt_server::service::Board::open(s.board.store().clone(), party_key(3), s.clock.clone())
+            .await
+            .unwrap();
+    assert_eq!(board.windows().await.voting_home.end_ms, end + hour);
+}
