@@ -45,6 +45,8 @@ pub struct Parts {
     pub limits: Limits,
     /// Origins browsers may call from.
     pub cors_origins: Vec<String>,
+    /// The officials and their roles (served only with the registry).
+    pub officials: Vec<crate::config::Official>,
 }
 
 /// The Prometheus recorder, installed once per process.
@@ -77,6 +79,14 @@ pub fn app(parts: Parts) -> Result<Router, String> {
                 .with_state(parts.board.clone()),
         );
     if let Some(api) = parts.registry {
+        if !parts.officials.is_empty() {
+            let officials = crate::official::OfficialApi::new(
+                parts.board.clone(),
+                api.registry.clone(),
+                &parts.officials,
+            )?;
+            router = router.merge(crate::official::router(officials));
+        }
         router = router.merge(crate::registry_api::router(api));
     }
     router = router

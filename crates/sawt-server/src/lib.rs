@@ -37,6 +37,7 @@ mod error;
 mod frontier;
 pub mod http;
 mod nodes;
+pub mod official;
 pub mod problem;
 pub mod registry;
 pub mod registry_api;

@@ -21,6 +21,8 @@ pub struct Problem {
     pub code: &'static str,
     /// What happened, for people.
     pub detail: String,
+    /// Further members (for a refusal, `refusals`: every rule that failed).
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Problem {
@@ -30,6 +32,7 @@ impl Problem {
             status,
             code,
             detail: detail.into(),
+            extra: None,
         }
     }
 
@@ -66,13 +69,16 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = json!({
+        let mut body = json!({
             "type": format!("https://sawt.om/problems/{}", self.code),
             "code": self.code,
             "title": self.status.canonical_reason().unwrap_or(""),
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
+        if let (Some(extra), Some(b)) = (self.extra, body.as_object_mut()) {
+            b.extend(extra);
+        }
         (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
@@ -107,6 +113,31 @@ impl From<BoardError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "duplicate", e.to_string())
             }
             BoardError::Store(inner) => Problem::internal(&inner),
+        }
+    }
+}
+
+impl From<crate::registry::RegistryError> for Problem {
+    fn from(e: crate::registry::RegistryError) -> Self {
+        use crate::registry::RegistryError as R;
+        match e {
+            R::Refused(r) => {
+                let detail = r.to_string();
+                let mut p =
+                    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "refused-by-rule", detail);
+                let mut extra = serde_json::Map::new();
+                extra.insert(
+                    "refusals".into(),
+                    serde_json::to_value(&r.0).unwrap_or_default(),
+                );
+                p.extra = Some(extra);
+                p
+            }
+            R::NotFound(what) => Problem::not_found(format!("not found: {what}")),
+            R::Conflict(why) => Problem::new(StatusCode::CONFLICT, "conflict", why),
+            R::Invalid(why) => Problem::malformed(why),
+            R::Board(b) => b.into(),
+            R::Store(s) => Problem::internal(&s),
         }
     }
 }

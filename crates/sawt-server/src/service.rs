@@ -673,7 +673,7 @@ fn apply(state: &mut State, body: &EntryBody, manifest_windows: &sawt_election::
             let windows = state
                 .windows
                 .get_or_insert_with(|| manifest_windows.clone());
-            if let Err(e) = windows.extend(ext, 0) {
+            if let Err(e) = windows.replay(ext) {
                 tracing::error!(error = %e, "a window extension on the board does not apply");
             }
         }

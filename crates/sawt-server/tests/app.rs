@@ -54,6 +54,7 @@ async fn protections_and_operations() {
         registry: None,
         limits,
         cors_origins: vec!["https://app.sawt.om".into()],
+        officials: vec![],
     })
     .unwrap();
 

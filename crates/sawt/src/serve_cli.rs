@@ -145,6 +145,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
                 registry,
                 limits: settings.file.limits,
                 cors_origins: settings.file.cors_origins.clone(),
+                officials: settings.file.officials.clone(),
             })
             .map_err(anyhow::Error::msg)?;
             let listener = tokio::net::TcpListener::bind(&settings.listen)

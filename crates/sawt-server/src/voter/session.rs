@@ -21,8 +21,37 @@ use subtle::ConstantTimeEq;
 pub const CHALLENGE_TTL_MS: u64 = 2 * 60 * 1000;
 /// How long a session lasts: 15 minutes.
 pub const SESSION_TTL_MS: u64 = 15 * 60 * 1000;
-/// The signed message's label.
+/// The signed message's label (voters).
 pub const SESSION_SIGNING_LABEL: &[u8] = b"sawt/v1/voter-session\n";
+/// The signed message's label (officials).
+pub const OFFICIAL_SIGNING_LABEL: &[u8] = b"sawt/v1/official-session\n";
+
+/// Who a session is for: its labels differ, so that a voter's signature never opens an
+/// official's session, and the two kinds of tokens never pass for each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// A voter's device.
+    Voter,
+    /// An official's key.
+    Official,
+}
+
+impl Audience {
+    fn labels(self) -> [&'static [u8]; 3] {
+        match self {
+            Audience::Voter => [
+                SESSION_SIGNING_LABEL,
+                b"sawt/v1/voter-challenge\n",
+                b"sawt/v1/voter-token\n",
+            ],
+            Audience::Official => [
+                OFFICIAL_SIGNING_LABEL,
+                b"sawt/v1/official-challenge\n",
+                b"sawt/v1/official-token\n",
+            ],
+        }
+    }
+}
 
 /// A challenge for a credential.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,10 +90,15 @@ pub enum SessionError {
     Token,
 }
 
-/// The message a device signs to open a session.
+/// The message a voter's device signs to open a session.
 pub fn signed_message(election: &[u8; 32], c: &Challenge) -> Vec<u8> {
+    signed_message_as(Audience::Voter, election, c)
+}
+
+/// The message a key signs to open a session for `audience`.
+pub fn signed_message_as(audience: Audience, election: &[u8; 32], c: &Challenge) -> Vec<u8> {
     [
-        SESSION_SIGNING_LABEL,
+        audience.labels()[0],
         election,
         c.credential.bytes(),
         &c.expires_ms.to_le_bytes(),
@@ -77,6 +111,7 @@ pub fn signed_message(election: &[u8; 32], c: &Challenge) -> Vec<u8> {
 pub struct Sessions {
     secret: [u8; 32],
     election: [u8; 32],
+    audience: Audience,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -92,12 +127,21 @@ impl Drop for Sessions {
 }
 
 impl Sessions {
-    /// Sessions for `election` with a fresh secret from the OS.
+    /// Voters' sessions for `election` with a fresh secret from the OS.
     pub fn new(election: [u8; 32]) -> Self {
+        Self::for_audience(election, Audience::Voter)
+    }
+
+    /// Sessions for `audience`, with a fresh secret from the OS.
+    pub fn for_audience(election: [u8; 32], audience: Audience) -> Self {
         let mut secret = [0u8; 32];
         rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut secret)
             .expect("the OS random number generator is available");
-        Sessions { secret, election }
+        Sessions {
+            secret,
+            election,
+            audience,
+        }
     }
 
     fn mac(&self, label: &[u8], credential: &PublicKeyHex, expires_ms: u64) -> [u8; 32] {
@@ -112,7 +156,7 @@ impl Sessions {
     /// A challenge for `credential` at `now_ms`.
     pub fn challenge(&self, credential: PublicKeyHex, now_ms: u64) -> Challenge {
         let expires_ms = now_ms + CHALLENGE_TTL_MS;
-        let challenge = Hex32(self.mac(b"sawt/v1/voter-challenge\n", &credential, expires_ms));
+        let challenge = Hex32(self.mac(self.audience.labels()[1], &credential, expires_ms));
         Challenge {
             credential,
             expires_ms,
@@ -124,7 +168,7 @@ impl Sessions {
     /// that the credential is enrolled and not revoked.
     pub fn open(&self, a: &Answer, now_ms: u64) -> Result<(String, u64), SessionError> {
         let c = &a.challenge;
-        let expected = self.mac(b"sawt/v1/voter-challenge\n", &c.credential, c.expires_ms);
+        let expected = self.mac(self.audience.labels()[1], &c.credential, c.expires_ms);
         if !bool::from(expected.ct_eq(&c.challenge.0)) || now_ms >= c.expires_ms {
             return Err(SessionError::Challenge);
         }
@@ -133,12 +177,12 @@ impl Sessions {
             .verifying_key()
             .map_err(|_| SessionError::Signature)?;
         key.verify_strict(
-            &signed_message(&self.election, c),
+            &signed_message_as(self.audience, &self.election, c),
             &Signature::from_bytes(&a.signature.0),
         )
         .map_err(|_| SessionError::Signature)?;
         let expires_ms = now_ms + SESSION_TTL_MS;
-        let mac = self.mac(b"sawt/v1/voter-token\n", &c.credential, expires_ms);
+        let mac = self.mac(self.audience.labels()[2], &c.credential, expires_ms);
         let token = hex::encode(
             [
                 c.credential.bytes().as_slice(),
@@ -160,7 +204,7 @@ impl Sessions {
             PublicKeyHex::from_bytes(bytes[..32].try_into().map_err(|_| SessionError::Token)?);
         let expires_ms =
             u64::from_le_bytes(bytes[32..40].try_into().map_err(|_| SessionError::Token)?);
-        let expected = self.mac(b"sawt/v1/voter-token\n", &credential, expires_ms);
+        let expected = self.mac(self.audience.labels()[2], &credential, expires_ms);
         if !bool::from(expected.ct_eq(&bytes[40..])) || now_ms >= expires_ms {
             return Err(SessionError::Token);
         }

@@ -179,6 +179,7 @@ async fn run(args: &CastArgs, postgres: Option<&str>) -> anyhow::Result<Measured
             ..Default::default()
         },
         cors_origins: vec![],
+        officials: vec![],
     })
     .map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

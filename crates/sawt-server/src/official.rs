@@ -1,0 +1,315 @@
+//! The officials' API (axum): registry officials, the candidacy committee and the Supreme
+//! Elections Committee act through it, each with a key the configuration lists with its role
+//! (`sawt_server::config::Official`). An official signs a challenge for a session, like a
+//! voter's device does (with the officials' labels, `voter::session::Audience::Official`);
+//! every decision then records the official's role and identifier.
+//!
+//! | method and path | role | what |
+//! |---|---|---|
+//! | `POST /v1/official/challenge` | — | `{"key"}` → a challenge, for a configured key |
+//! | `POST /v1/official/session` | — | the signed challenge → `{"token", "role", "id"}` |
+//! | `GET /v1/official/objections?undecided=` | registry official | the objections |
+//! | `POST /v1/official/objections/{id}/ruling` | registry official | `{"ruling": "upheld"\|"dismissed", "reason"}` |
+//! | `GET /v1/official/voter-lists/{wilayat}` | registry official | a list with names (personal data) |
+//! | `POST /v1/official/lists/freeze` | registry official | freeze the lists; their commitments go on the board |
+//! | `GET /v1/official/applications` | candidacy committee, Supreme Committee | the applications |
+//! | `POST /v1/official/applications/{id}/review` | candidacy committee | a verdict |
+//! | `POST /v1/official/applications/{id}/appeal-decision` | Supreme Committee | `{"upheld", "reason"}` |
+//! | `GET /v1/official/decisions/{subject}` | any official | the trail of decisions about a subject |
+//!
+//! Every route checks its role in [`Official::require`]; a session of another role gets
+//! `403 forbidden`.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sawt_election::geography::WilayatId;
+use sawt_election::keys::PublicKeyHex;
+use sawt_registry::candidacy::Verdict;
+use sawt_registry::objection::Ruling;
+use sawt_registry::{Actor, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::problem::Problem;
+use crate::registry::Registry;
+use crate::service::Board;
+use crate::voter::session::{Answer, Audience, Sessions};
+
+/// The officials' API state.
+pub struct OfficialApi {
+    board: Arc<Board>,
+    registry: Arc<Registry>,
+    sessions: Sessions,
+    officials: Vec<(PublicKeyHex, Actor)>,
+}
+
+impl std::fmt::Debug for OfficialApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OfficialApi").finish_non_exhaustive()
+    }
+}
+
+impl OfficialApi {
+    /// The API for these officials (from the configuration): each role must be
+    /// `registry-official`, `candidacy-committee` or `supreme-committee`.
+    pub fn new(
+        board: Arc<Board>,
+        registry: Arc<Registry>,
+        officials: &[crate::config::Official],
+    ) -> Result<Arc<Self>, String> {
+        let officials = officials
+            .iter()
+            .map(|o| {
+                let role = Role::parse(&o.role)
+                    .filter(|r| {
+                        matches!(
+                            r,
+                            Role::RegistryOfficial
+                                | Role::CandidacyCommittee
+                                | Role::SupremeCommittee
+                        )
+                    })
+                    .ok_or_else(|| format!("official {}: unknown role {:?}", o.id, o.role))?;
+                let actor = Actor::new(role, &o.id)?;
+                Ok((o.key.clone(), actor))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let sessions = Sessions::for_audience(board.election(), Audience::Official);
+        Ok(Arc::new(OfficialApi {
+            board,
+            registry,
+            sessions,
+            officials,
+        }))
+    }
+
+    fn actor_of(&self, key: &PublicKeyHex) -> Option<&Actor> {
+        self.officials
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, a)| a)
+    }
+}
+
+/// The officials' routes.
+pub fn router(api: Arc<OfficialApi>) -> Router {
+    Router::new()
+        .route("/v1/official/challenge", post(challenge))
+        .route("/v1/official/session", post(open_session))
+        .route("/v1/official/objections", get(objections))
+        .route("/v1/official/objections/{id}/ruling", post(rule))
+        .route("/v1/official/voter-lists/{wilayat}", get(voter_list))
+        .route("/v1/official/lists/freeze", post(freeze))
+        .route("/v1/official/applications", get(applications))
+        .route("/v1/official/applications/{id}/review", post(review))
+        .route(
+            "/v1/official/applications/{id}/appeal-decision",
+            post(appeal_decision),
+        )
+        .route("/v1/official/decisions/{subject}", get(decisions))
+        .with_state(api)
+}
+
+/// An authenticated official.
+#[derive(Clone, Debug)]
+pub struct Official(pub Actor);
+
+impl Official {
+    /// `Ok` if the official holds one of `roles`; else `403 forbidden`.
+    pub fn require(&self, roles: &[Role]) -> Result<&Actor, Problem> {
+        if roles.contains(&self.0.role) {
+            Ok(&self.0)
+        } else {
+            Err(Problem::forbidden(format!(
+                "this needs the role {}",
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<Arc<OfficialApi>> for Official {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        api: &Arc<OfficialApi>,
+    ) -> Result<Self, Problem> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| Problem::unauthenticated("an official's session is required"))?;
+        let key = api
+            .sessions
+            .check(token.trim(), api.board.clock().now_ms())
+            .map_err(|e| Problem::unauthenticated(e.to_string()))?;
+        let actor = api
+            .actor_of(&key)
+            .ok_or_else(|| Problem::forbidden("this key is no longer an official's"))?;
+        Ok(Official(actor.clone()))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChallengeRequest {
+    key: PublicKeyHex,
+}
+
+async fn challenge(
+    State(api): State<Arc<OfficialApi>>,
+    Json(req): Json<ChallengeRequest>,
+) -> Result<Json<Value>, Problem> {
+    if api.actor_of(&req.key).is_none() {
+        return Err(Problem::forbidden("not an official's key"));
+    }
+    Ok(Json(json!(
+        api.sessions.challenge(req.key, api.board.clock().now_ms())
+    )))
+}
+
+async fn open_session(
+    State(api): State<Arc<OfficialApi>>,
+    Json(answer): Json<Answer>,
+) -> Result<Json<Value>, Problem> {
+    let actor = api
+        .actor_of(&answer.challenge.credential)
+        .ok_or_else(|| Problem::forbidden("not an official's key"))?
+        .clone();
+    let (token, expires_ms) = api
+        .sessions
+        .open(&answer, api.board.clock().now_ms())
+        .map_err(|e| Problem::unauthenticated(e.to_string()))?;
+    Ok(Json(
+        json!({"token": token, "expires_ms": expires_ms, "role": actor.role, "id": actor.id}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ObjectionsQuery {
+    #[serde(default)]
+    undecided: bool,
+}
+
+async fn objections(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Query(q): Query<ObjectionsQuery>,
+) -> Result<Json<Value>, Problem> {
+    official.require(&[Role::RegistryOfficial])?;
+    Ok(Json(json!(api.registry.objections(q.undecided).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulingRequest {
+    ruling: Ruling,
+    reason: String,
+}
+
+async fn rule(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Path(id): Path<u64>,
+    Json(req): Json<RulingRequest>,
+) -> Result<Json<Value>, Problem> {
+    let by = official.require(&[Role::RegistryOfficial])?;
+    let change = api
+        .registry
+        .decide_objection(id, req.ruling, &req.reason, by)
+        .await?;
+    Ok(Json(json!({"change": change})))
+}
+
+async fn voter_list(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Path(wilayat): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    official.require(&[Role::RegistryOfficial])?;
+    let list = api.registry.voter_list(&WilayatId(wilayat)).await?;
+    Ok(Json(json!(
+        list.into_iter()
+            .map(|(c, ar, en)| json!({"civil_number": c.expose(), "name_ar": ar, "name_en": en}))
+            .collect::<Vec<_>>()
+    )))
+}
+
+async fn freeze(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+) -> Result<Json<Value>, Problem> {
+    let by = official.require(&[Role::RegistryOfficial])?;
+    Ok(Json(json!(api.registry.freeze(by).await?)))
+}
+
+async fn applications(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+) -> Result<Json<Value>, Problem> {
+    official.require(&[Role::CandidacyCommittee, Role::SupremeCommittee])?;
+    Ok(Json(json!(api.registry.applications().await?)))
+}
+
+async fn review(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Path(id): Path<u64>,
+    Json(verdict): Json<Verdict>,
+) -> Result<Json<Value>, Problem> {
+    let by = official.require(&[Role::CandidacyCommittee])?;
+    Ok(Json(
+        json!({"status": api.registry.review(id, &verdict, by).await?}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppealDecision {
+    upheld: bool,
+    reason: String,
+}
+
+async fn appeal_decision(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Path(id): Path<u64>,
+    Json(req): Json<AppealDecision>,
+) -> Result<Json<Value>, Problem> {
+    let by = official.require(&[Role::SupremeCommittee])?;
+    let status = api
+        .registry
+        .decide_appeal(id, req.upheld, &req.reason, by)
+        .await?;
+    Ok(Json(json!({"status": status})))
+}
+
+async fn decisions(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Path(subject): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    official.require(&[
+        Role::RegistryOfficial,
+        Role::CandidacyCommittee,
+        Role::SupremeCommittee,
+    ])?;
+    let trail = api.registry.decisions(&subject).await?;
+    Ok(Json(json!(
+        trail
+            .into_iter()
+            .map(|(at, actor, action, detail)| json!({"at_ms": at, "actor": actor, "action": action, "detail": detail}))
+            .collect::<Vec<_>>()
+    )))
+}
