@@ -18,6 +18,7 @@
 //! | `GET /v1/registry/lists` | anyone | the final lists' counts and commitments (with their board entries) |
 //! | `GET /v1/registry/counts` | anyone | registered voters and enrolled credentials per wilayat now |
 //! | `GET /v1/registry/candidates` | anyone | the candidate lists (preliminary until final) |
+//! | `GET /v1/stats/turnout` | anyone | live turnout by wilayat, governorate, gender, age group and residence (at most 5 s old) |
 //! | `POST /v1/dev/identity` | development only | `{"civil_number", "credential"}`: an assertion from the development identity provider |
 //!
 //! Refusals are `422 {"error": "refused", "refusals": [{"rule", "reason"}…]}`; a malformed
@@ -66,7 +67,8 @@ pub fn router(api: RegistryApi) -> Router {
         .route("/v1/registry/applications/{id}/withdraw", post(withdraw))
         .route("/v1/registry/lists", get(lists))
         .route("/v1/registry/counts", get(counts))
-        .route("/v1/registry/candidates", get(candidates));
+        .route("/v1/registry/candidates", get(candidates))
+        .route("/v1/stats/turnout", get(turnout));
     if api.dev_identity.is_some() {
         r = r.route("/v1/dev/identity", post(dev_identity));
     }
@@ -203,6 +205,11 @@ async fn counts(State(api): State<RegistryApi>) -> ApiResult {
         v.into_iter().map(|(w, n)| (w.0, json!(n))).collect()
     };
     to_json(json!({"registered": map(registered), "enrolled": map(enrolled)}))
+}
+
+/// Live turnout, at most five seconds old.
+async fn turnout(State(api): State<RegistryApi>) -> ApiResult {
+    to_json(api.registry.turnout_cached(5_000).await?)
 }
 
 async fn candidates(State(api): State<RegistryApi>) -> ApiResult {

@@ -252,6 +252,21 @@ impl Board {
             .map(|w| (w.clone(), state.revoked.contains(credential)))
     }
 
+    /// The credentials that have a counted ballot now: at least one cast (not audited)
+    /// ballot, and not revoked.
+    pub async fn voted_credentials(&self) -> Vec<[u8; 32]> {
+        let revoked = self.state.read().await.revoked.clone();
+        self.cast
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .filter(|(c, ballots)| {
+                !revoked.contains(*c) && ballots.iter().any(|(_, audited)| !audited)
+            })
+            .map(|(c, _)| *c)
+            .collect()
+    }
+
     /// A credential's ballots on the board, in log order, with their status.
     pub async fn ballots_of(&self, credential: &[u8; 32]) -> Vec<(u64, BallotStatus)> {
         let revoked = self.state.read().await.revoked.contains(credential);

@@ -15,6 +15,7 @@ mod candidacy;
 mod enrolment;
 mod import;
 mod lists;
+mod turnout;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use candidacy::{ApplicationView, CandidateListView};
 pub use enrolment::{Enrolled, REENROLMENT_REASON};
 pub use import::{BATCH, ImportProgress, ImportReport, import_roll};
 pub use lists::{FinalList, ObjectionView, Registration};
+pub use turnout::{Count, Turnout};
 
 /// Why the registry refused a request. Nothing changed.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +93,8 @@ pub struct Registry {
     /// Serialises the changes to the voter lists (registrations, transfers, rulings, the
     /// freeze): each also checks its preconditions inside its own transaction.
     lists: tokio::sync::Mutex<()>,
+    /// The latest turnout and when it was computed (board clock, ms).
+    turnout: tokio::sync::Mutex<Option<(u64, Turnout)>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -135,6 +139,7 @@ impl Registry {
             identity_providers,
             wilayats,
             lists: tokio::sync::Mutex::new(()),
+            turnout: tokio::sync::Mutex::new(None),
         };
         registry.recover().await?;
         Ok(registry)
