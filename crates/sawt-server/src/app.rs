@@ -71,6 +71,9 @@ pub fn app(parts: Parts) -> Result<Router, String> {
             parts.board.clone(),
             limits.per_credential_per_min,
         )))
+        .merge(crate::suggestions::router(
+            crate::suggestions::Suggestions::new(parts.board.clone()),
+        ))
         .merge(
             Router::new()
                 .route("/healthz", get(healthz))

@@ -45,6 +45,7 @@ pub mod scenario;
 pub mod scratch;
 pub mod service;
 mod store;
+pub mod suggestions;
 pub mod voter;
 mod writer;
 

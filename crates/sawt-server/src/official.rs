@@ -16,6 +16,8 @@
 //! | `POST /v1/official/applications/{id}/review` | candidacy committee | a verdict |
 //! | `POST /v1/official/applications/{id}/appeal-decision` | Supreme Committee | `{"upheld", "reason"}` |
 //! | `GET /v1/official/decisions/{subject}` | any official | the trail of decisions about a subject |
+//! | `GET /v1/official/suggestions?status=` | any official | suggestions and reports |
+//! | `POST /v1/official/suggestions/{tracking}/reply` | any official | `{"reply", "status"}` |
 //!
 //! Every route checks its role in [`Official::require`]; a session of another role gets
 //! `403 forbidden`.
@@ -42,6 +44,7 @@ use crate::voter::session::{Answer, Audience, Sessions};
 
 /// The officials' API state.
 pub struct OfficialApi {
+    suggestions: crate::suggestions::Suggestions,
     board: Arc<Board>,
     registry: Arc<Registry>,
     sessions: Sessions,
@@ -81,6 +84,7 @@ impl OfficialApi {
             .collect::<Result<Vec<_>, String>>()?;
         let sessions = Sessions::for_audience(board.election(), Audience::Official);
         Ok(Arc::new(OfficialApi {
+            suggestions: crate::suggestions::Suggestions::new(board.clone()),
             board,
             registry,
             sessions,
@@ -112,6 +116,8 @@ pub fn router(api: Arc<OfficialApi>) -> Router {
             post(appeal_decision),
         )
         .route("/v1/official/decisions/{subject}", get(decisions))
+        .route("/v1/official/suggestions", get(suggestions))
+        .route("/v1/official/suggestions/{tracking}/reply", post(reply))
         .with_state(api)
 }
 
@@ -311,5 +317,48 @@ async fn decisions(
             .into_iter()
             .map(|(at, actor, action, detail)| json!({"at_ms": at, "actor": actor, "action": action, "detail": detail}))
             .collect::<Vec<_>>()
+    )))
+}
+
+const ANY: [Role; 3] = [
+    Role::RegistryOfficial,
+    Role::CandidacyCommittee,
+    Role::SupremeCommittee,
+];
+
+#[derive(Deserialize)]
+struct SuggestionsQuery {
+    status: Option<String>,
+}
+
+async fn suggestions(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Query(q): Query<SuggestionsQuery>,
+) -> Result<Json<Value>, Problem> {
+    official.require(&ANY)?;
+    Ok(Json(json!(
+        api.suggestions.list(q.status.as_deref()).await?
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyRequest {
+    reply: String,
+    status: String,
+}
+
+async fn reply(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Path(tracking): Path<String>,
+    Json(req): Json<ReplyRequest>,
+) -> Result<Json<Value>, Problem> {
+    let by = official.require(&ANY)?;
+    Ok(Json(json!(
+        api.suggestions
+            .reply(&tracking, &req.reply, &req.status, by)
+            .await?
     )))
 }

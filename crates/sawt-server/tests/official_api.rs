@@ -377,3 +377,97 @@ async fn officials_decide_through_their_roles() {
     let (status, _) = call(&app, "GET", "/v1/official/applications", Some("00"), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn suggestions_get_a_tracking_number_and_an_officials_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+    let s = sawt_server::scenario::Scenario::new(&url, 2, None)
+        .await
+        .unwrap();
+    let registry = Arc::new(
+        Registry::open(s.board.clone(), key(2), vec![pk(77)], Settings::default())
+            .await
+            .unwrap(),
+    );
+    let app = app(Parts {
+        board: s.board.clone(),
+        registry: Some(RegistryApi {
+            registry,
+            dev_identity: None,
+        }),
+        limits: Limits::default(),
+        cors_origins: vec![],
+        officials: vec![Official {
+            key: pk(51),
+            role: "registry-official".into(),
+            id: "RO-17".into(),
+        }],
+    })
+    .unwrap();
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/v1/suggestions",
+        None,
+        Some(json!({"category": "report", "subject": "Long queue", "body": "The app was slow at 8 am"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let tracking = body["tracking"].as_str().unwrap().to_owned();
+    assert!(
+        tracking.starts_with("SW-") && tracking.len() == 17,
+        "{tracking}"
+    );
+    for bad in [
+        json!({"category": "complaint", "subject": "x", "body": "y"}),
+        json!({"category": "report", "subject": " ", "body": "y"}),
+        json!({"category": "report", "subject": "x", "body": "y".repeat(5001)}),
+    ] {
+        let (status, _) = call(&app, "POST", "/v1/suggestions", None, Some(bad)).await;
+        assert!(status.is_client_error());
+    }
+    let (_, mine) = call(
+        &app,
+        "GET",
+        &format!("/v1/suggestions/{tracking}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(mine["status"], "received");
+    let (status, _) = call(&app, "GET", "/v1/suggestions/SW-NONE-NONE-NONE", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let ro = session(&app, s.election, 51).await;
+    let (status, _) = call(&app, "GET", "/v1/official/suggestions", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, open) = call(
+        &app,
+        "GET",
+        "/v1/official/suggestions?status=received",
+        Some(&ro),
+        None,
+    )
+    .await;
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    let (status, answered) = call(
+        &app,
+        "POST",
+        &format!("/v1/official/suggestions/{tracking}/reply"),
+        Some(&ro),
+        Some(json!({"reply": "Capacity was doubled at 8:30", "status": "answered"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    let (_, mine) = call(
+        &app,
+        "GET",
+        &format!("/v1/suggestions/{tracking}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(mine["status"], "answered");
+    assert_eq!(mine["reply"], "Capacity was doubled at 8:30");
+}
