@@ -66,11 +66,9 @@ fn prometheus() -> &'static PrometheusHandle {
 /// `into_make_service_with_connect_info::<SocketAddr>()` so that limits apply per address.
 pub fn app(parts: Parts) -> Result<Router, String> {
     let limits = parts.limits;
+    let voters = VoterApi::with_limit(parts.board.clone(), limits.per_credential_per_min);
     let mut router = crate::http::router(parts.board.clone())
-        .merge(crate::voter::router(VoterApi::with_limit(
-            parts.board.clone(),
-            limits.per_credential_per_min,
-        )))
+        .merge(crate::voter::router(voters.clone()))
         .merge(crate::suggestions::router(
             crate::suggestions::Suggestions::new(parts.board.clone()),
         ))
@@ -82,10 +80,14 @@ pub fn app(parts: Parts) -> Result<Router, String> {
                 .with_state(parts.board.clone()),
         );
     if let Some(api) = parts.registry {
+        let campaign =
+            crate::campaign::CampaignApi::new(parts.board.clone(), api.registry.clone(), voters);
+        router = router.merge(crate::campaign::router(campaign.clone()));
         if !parts.officials.is_empty() {
             let officials = crate::official::OfficialApi::new(
                 parts.board.clone(),
                 api.registry.clone(),
+                campaign,
                 &parts.officials,
             )?;
             router = router.merge(crate::official::router(officials));

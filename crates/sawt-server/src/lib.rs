@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod campaign;
 pub mod clock;
 pub mod config;
 mod db;

@@ -17,6 +17,8 @@
 //! | `POST /v1/official/applications/{id}/appeal-decision` | Supreme Committee | `{"upheld", "reason"}` |
 //! | `GET /v1/official/decisions/{subject}` | any official | the trail of decisions about a subject |
 //! | `GET /v1/official/suggestions?status=` | any official | suggestions and reports |
+//! | `GET /v1/official/reports` | any official | the moderation queue: reports of posts and questions |
+//! | `POST /v1/official/reports/{id}` | any official | `{"hide": bool}`: hide the content, or keep it |
 //! | `POST /v1/official/suggestions/{tracking}/reply` | any official | `{"reply", "status"}` |
 //!
 //! Every route checks its role in [`Official::require`]; a session of another role gets
@@ -45,6 +47,7 @@ use crate::voter::session::{Answer, Audience, Sessions};
 /// The officials' API state.
 pub struct OfficialApi {
     suggestions: crate::suggestions::Suggestions,
+    campaign: Arc<crate::campaign::CampaignApi>,
     board: Arc<Board>,
     registry: Arc<Registry>,
     sessions: Sessions,
@@ -63,6 +66,7 @@ impl OfficialApi {
     pub fn new(
         board: Arc<Board>,
         registry: Arc<Registry>,
+        campaign: Arc<crate::campaign::CampaignApi>,
         officials: &[crate::config::Official],
     ) -> Result<Arc<Self>, String> {
         let officials = officials
@@ -85,6 +89,7 @@ impl OfficialApi {
         let sessions = Sessions::for_audience(board.election(), Audience::Official);
         Ok(Arc::new(OfficialApi {
             suggestions: crate::suggestions::Suggestions::new(board.clone()),
+            campaign,
             board,
             registry,
             sessions,
@@ -117,6 +122,8 @@ pub fn router(api: Arc<OfficialApi>) -> Router {
         )
         .route("/v1/official/decisions/{subject}", get(decisions))
         .route("/v1/official/suggestions", get(suggestions))
+        .route("/v1/official/reports", get(reports))
+        .route("/v1/official/reports/{id}", post(decide_report))
         .route("/v1/official/suggestions/{tracking}/reply", post(reply))
         .with_state(api)
 }
@@ -361,4 +368,31 @@ async fn reply(
             .reply(&tracking, &req.reply, &req.status, by)
             .await?
     )))
+}
+
+async fn reports(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+) -> Result<Json<Value>, Problem> {
+    official.require(&ANY)?;
+    Ok(Json(json!(api.campaign.open_reports().await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportDecision {
+    hide: bool,
+}
+
+async fn decide_report(
+    State(api): State<Arc<OfficialApi>>,
+    official: Official,
+    Path(id): Path<u64>,
+    Json(d): Json<ReportDecision>,
+) -> Result<Json<Value>, Problem> {
+    let by = official.require(&ANY)?;
+    api.campaign
+        .decide_report(id, d.hide, &format!("{}:{}", by.role.as_str(), by.id))
+        .await?;
+    Ok(Json(json!({"id": id, "hidden": d.hide})))
 }

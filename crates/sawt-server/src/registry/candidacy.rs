@@ -325,6 +325,25 @@ impl Registry {
         Ok(posted)
     }
 
+    /// The candidate a voting credential belongs to, if its holder's application was
+    /// accepted: `(candidate identifier, contest)`.
+    pub async fn candidate_of(
+        &self,
+        credential: &[u8; 32],
+    ) -> Result<Option<(String, String)>, RegistryError> {
+        let row: Option<(i64, String)> = on_pool!(&self.db, p => {
+            sqlx::query_as(
+                "SELECT a.id, a.contest FROM credentials c \
+                 JOIN candidacies a ON a.civil_number = c.civil_number \
+                 WHERE c.credential = $1 AND c.state = 'active' AND a.status = 'accepted'",
+            )
+            .bind(credential.as_slice())
+            .fetch_optional(p)
+            .await?
+        });
+        Ok(row.map(|(id, contest)| (format!("c{id}"), contest)))
+    }
+
     /// The candidate lists: the accepted applications per contest, in ballot order. With
     /// `final_only`, refused until the withdrawal deadline has passed and nothing is pending.
     pub async fn candidate_lists(

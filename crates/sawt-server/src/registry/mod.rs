@@ -78,7 +78,7 @@ impl From<sawt_registry::Refusal> for RegistryError {
 }
 
 /// Whether a database error is a unique-constraint violation.
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 

@@ -120,6 +120,15 @@ impl FromRequestParts<Arc<VoterApi>> for Voter {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, api: &Arc<VoterApi>) -> Result<Self, Problem> {
+        api.authenticate(parts).await
+    }
+}
+
+impl VoterApi {
+    /// The voter a request's bearer token is a session of (enrolled, unrevoked, within the
+    /// per-credential limit). Other APIs use it for their voter routes.
+    pub async fn authenticate(&self, parts: &Parts) -> Result<Voter, Problem> {
+        let api = self;
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
