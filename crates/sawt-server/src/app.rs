@@ -69,6 +69,7 @@ pub fn app(parts: Parts) -> Result<Router, String> {
     let voters = VoterApi::with_limit(parts.board.clone(), limits.per_credential_per_min);
     let mut router = crate::http::router(parts.board.clone())
         .merge(crate::voter::router(voters.clone()))
+        .merge(crate::results::router(parts.board.clone()))
         .merge(crate::suggestions::router(
             crate::suggestions::Suggestions::new(parts.board.clone()),
         ))

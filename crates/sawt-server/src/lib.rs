@@ -42,6 +42,7 @@ pub mod official;
 pub mod problem;
 pub mod registry;
 pub mod registry_api;
+pub mod results;
 pub mod scenario;
 pub mod scratch;
 pub mod service;

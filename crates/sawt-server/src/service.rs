@@ -53,6 +53,8 @@ struct State {
     candidate_lists: sawt_election::candidates::PublishedLists,
     /// The manifest's windows as extended by `window-extension` entries.
     windows: Option<sawt_election::manifest::Windows>,
+    /// Each contest's tally so far, by the entries that make it.
+    progress: HashMap<String, ContestProgress>,
     announcements: Vec<sawt_crypto::dkg::Announcement>,
     dealings: Vec<sawt_crypto::dkg::Dealing>,
     complaints: Vec<sawt_crypto::dkg::Complaint>,
@@ -85,6 +87,41 @@ pub struct Board {
     latest_head: std::sync::Mutex<Option<SignedTreeHead>>,
     /// The cosignatures stored for the latest head: `(its size, them)`.
     latest_cosignatures: std::sync::Mutex<(u64, Vec<Cosignature>)>,
+}
+
+/// A contest's tally as far as the board has it: the indices of the entries that prove it,
+/// and the latest result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ContestProgress {
+    /// The homomorphic tally entry.
+    pub tally: Option<u64>,
+    /// The mix stages, in order.
+    pub mix_stages: Vec<u64>,
+    /// The trustees' decryption shares.
+    pub decryption_shares: Vec<u64>,
+    /// Tie-break draws.
+    pub tie_break_draws: Vec<u64>,
+    /// Result entries (preliminary, then final).
+    pub results: Vec<u64>,
+    /// The latest result.
+    pub latest: Option<PublishedResult>,
+}
+
+/// A result entry's content.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PublishedResult {
+    /// Its index on the board.
+    pub index: u64,
+    /// Votes per candidate, ballot order.
+    pub totals: Vec<u64>,
+    /// Blank ballots.
+    pub blank: u64,
+    /// Invalid ballots.
+    pub invalid: u64,
+    /// The elected candidates.
+    pub elected: Vec<String>,
+    /// Final, or preliminary.
+    pub r#final: bool,
 }
 
 /// Each credential's ballots: `(index, audited)` in log order.
@@ -210,7 +247,12 @@ impl Board {
                         .or_default()
                         .push((stored.index, audited));
                 }
-                apply(&mut state, &e.entry.body, &board.manifest.windows);
+                apply(
+                    &mut state,
+                    &e.entry.body,
+                    &board.manifest.windows,
+                    stored.index,
+                );
                 start += 1;
             }
         }
@@ -306,6 +348,12 @@ impl Board {
             .windows
             .clone()
             .unwrap_or_else(|| self.manifest.windows.clone())
+    }
+
+    /// Whether voting was closed, and each contest's tally so far.
+    pub async fn tally_progress(&self) -> (bool, HashMap<String, ContestProgress>) {
+        let state = self.state.read().await;
+        (state.closed, state.progress.clone())
     }
 
     /// The candidate lists published on the board so far.
@@ -535,7 +583,12 @@ impl Board {
             .store
             .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
             .await?;
-        apply(&mut state, &e.entry.body, &self.manifest.windows);
+        apply(
+            &mut state,
+            &e.entry.body,
+            &self.manifest.windows,
+            appended.index,
+        );
         Ok(Appended {
             index: appended.index,
             leaf_hash: hex::encode(appended.leaf_hash),
@@ -681,8 +734,44 @@ fn alpha_prefixes(b: &sawt_election::ballot::Ballot) -> Vec<[u8; 16]> {
 }
 
 /// Updates the state after an entry was appended.
-fn apply(state: &mut State, body: &EntryBody, manifest_windows: &sawt_election::manifest::Windows) {
+fn apply(
+    state: &mut State,
+    body: &EntryBody,
+    manifest_windows: &sawt_election::manifest::Windows,
+    index: u64,
+) {
+    fn progress<'s>(state: &'s mut State, contest: &str) -> &'s mut ContestProgress {
+        state.progress.entry(contest.to_owned()).or_default()
+    }
     match body {
+        EntryBody::Tally { contest, .. } => progress(state, contest).tally = Some(index),
+        EntryBody::MixStage { contest, .. } => progress(state, contest).mix_stages.push(index),
+        EntryBody::DecryptionShares { contest, .. }
+        | EntryBody::MixDecryptionShares { contest, .. } => {
+            progress(state, contest).decryption_shares.push(index)
+        }
+        EntryBody::TieBreakDraw { contest, .. } => {
+            progress(state, contest).tie_break_draws.push(index)
+        }
+        EntryBody::Result {
+            contest,
+            totals,
+            blank,
+            invalid,
+            elected,
+            r#final,
+        } => {
+            let p = progress(state, contest);
+            p.results.push(index);
+            p.latest = Some(PublishedResult {
+                index,
+                totals: totals.clone(),
+                blank: *blank,
+                invalid: *invalid,
+                elected: elected.clone(),
+                r#final: *r#final,
+            });
+        }
         EntryBody::WindowExtension(ext) => {
             // Checked when accepted (at the board's clock then); replayed as it was.
             let windows = state

@@ -75,3 +75,78 @@ async fn voting_extended_by_a_published_entry() {
             .unwrap();
     assert_eq!(board.windows().await.voting_home.end_ms, end + hour);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn results_with_the_entries_that_prove_them() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+    let s = Scenario::new(&url, 2, Some(3)).await.unwrap();
+    let app = sawt_server::results::router(s.board.clone());
+    let get = || async {
+        let res = app
+            .clone()
+            .oneshot(Request::get("/v1/results").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+    };
+    let r = get().await;
+    assert_eq!(r["closed"], false);
+    assert_eq!(r["contests"][0]["status"], "voting");
+
+    // Close, then the authority posts the (here trivial) tally and a preliminary result.
+    let c0 = s.manifest.contests[0].clone();
+    s.clock.set(s.manifest.windows.voting_home.end_ms);
+    let size = s.board.store().size();
+    let close = s.sign(
+        &party_key(1),
+        EntryBody::Close {
+            ballots_until: size,
+        },
+    );
+    s.board.submit(&close).await.unwrap();
+    assert_eq!(get().await["contests"][0]["status"], "tallying");
+    let tally = s.sign(
+        &party_key(1),
+        EntryBody::Tally {
+            contest: c0.id.clone(),
+            sums: vec![
+                sawt_election::entry::TallySum::from(sawt_crypto::Ciphertext::sum(&[]));
+                c0.candidates.len()
+            ],
+        },
+    );
+    let tally_index = s.board.submit(&tally).await.unwrap().index;
+    let result = |r#final: bool| {
+        s.sign(
+            &party_key(1),
+            EntryBody::Result {
+                contest: c0.id.clone(),
+                totals: vec![0; c0.candidates.len()],
+                blank: 0,
+                invalid: 0,
+                elected: vec![],
+                r#final,
+            },
+        )
+    };
+    let prelim = s.board.submit(&result(false)).await.unwrap().index;
+    let r = get().await;
+    let c = &r["contests"][0];
+    assert_eq!(c["status"], "preliminary");
+    assert_eq!(c["entries"]["tally"], tally_index);
+    assert_eq!(c["entries"]["results"][0], prelim);
+    assert_eq!(c["result"]["candidates"][0]["id"], c0.candidates[0].id);
+    let last = s.board.submit(&result(true)).await.unwrap().index;
+    let r = get().await;
+    assert_eq!(r["contests"][0]["status"], "final");
+    assert_eq!(r["contests"][0]["result"]["index"], last);
+    assert_eq!(r["contests"][1]["status"], "tallying");
+}
