@@ -58,6 +58,28 @@ impl ScratchDatabase {
     }
 }
 
+/// For tests that run on PostgreSQL too: a scratch database on the server of
+/// `SAWT_TEST_POSTGRES_URL`, or `None` (with a note on stderr) when it is unset. Panics when
+/// it is unset but `CI=true`: in CI the PostgreSQL tests must run, not skip.
+pub async fn postgres_for_tests() -> Option<ScratchDatabase> {
+    match std::env::var("SAWT_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(
+            ScratchDatabase::create(&u)
+                .await
+                .expect("creating a scratch PostgreSQL database"),
+        ),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!(
+                "CI=true but SAWT_TEST_POSTGRES_URL is unset: run the tests through scripts/test"
+            )
+        }
+        _ => {
+            eprintln!("skipped: SAWT_TEST_POSTGRES_URL is unset (scripts/test sets it)");
+            None
+        }
+    }
+}
+
 async fn drop_now(admin_url: &str, name: &str) -> Result<(), StoreError> {
     let mut conn = PgConnection::connect(admin_url).await?;
     sqlx::query(AssertSqlSafe(format!(

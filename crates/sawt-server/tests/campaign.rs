@@ -151,10 +151,25 @@ fn page(name: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn my_page_through_the_campaign() {
+async fn my_page_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
-    let s = Scenario::new(&url, 3, None).await.unwrap();
+    run(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("c.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn my_page_on_postgres() {
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        run(db.url()).await;
+    }
+}
+
+async fn run(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Scenario::new(url, 3, None).await.unwrap();
     let idp = IdentityProvider::new(SigningKey::from_bytes(&[77; 32]));
     let r = Arc::new(
         Registry::open(

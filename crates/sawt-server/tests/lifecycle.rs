@@ -20,10 +20,24 @@ fn extension(window: &str, new_end_ms: u64) -> EntryBody {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn voting_extended_by_a_published_entry() {
+async fn extensions_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("l.db").display());
-    let s = Scenario::new(&url, 3, Some(3)).await.unwrap();
+    voting_extended_by_a_published_entry(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("l.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn extensions_on_postgres() {
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        voting_extended_by_a_published_entry(db.url()).await;
+    }
+}
+
+async fn voting_extended_by_a_published_entry(url: &str) {
+    let s = Scenario::new(url, 3, Some(3)).await.unwrap();
     let w0 = s.manifest.contests[0].wilayat.clone();
     let first = s.manifest.contests[0].candidates[0].id.clone();
     let (a, b) = (voter_key(1), voter_key(2));
@@ -77,14 +91,28 @@ async fn voting_extended_by_a_published_entry() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn results_with_the_entries_that_prove_them() {
+async fn results_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    results_with_the_entries_that_prove_them(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("r.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn results_on_postgres() {
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        results_with_the_entries_that_prove_them(db.url()).await;
+    }
+}
+
+async fn results_with_the_entries_that_prove_them(url: &str) {
     use axum::body::Body;
     use axum::http::Request;
     use tower::ServiceExt as _;
 
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
-    let s = Scenario::new(&url, 2, Some(3)).await.unwrap();
+    let s = Scenario::new(url, 2, Some(3)).await.unwrap();
     let app = sawt_server::results::router(s.board.clone());
     let get = || async {
         let res = app

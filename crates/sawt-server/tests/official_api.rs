@@ -102,9 +102,24 @@ async fn session(app: &Router, election: [u8; 32], seed: u8) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn officials_decide_through_their_roles() {
+async fn officials_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
+    officials_decide_through_their_roles(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("o.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn officials_on_postgres() {
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        officials_decide_through_their_roles(db.url()).await;
+    }
+}
+
+async fn officials_decide_through_their_roles(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
     let m = sample::manifest(
         Authorities {
             election_authority: pk(1),
@@ -126,7 +141,7 @@ async fn officials_decide_through_their_roles() {
     .unwrap();
     let board = Arc::new(
         Board::create(
-            LogStore::open(&url).await.unwrap(),
+            LogStore::open(url).await.unwrap(),
             &first,
             key(3),
             clock.clone(),
@@ -379,10 +394,24 @@ async fn officials_decide_through_their_roles() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn suggestions_get_a_tracking_number_and_an_officials_reply() {
+async fn suggestions_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
-    let s = sawt_server::scenario::Scenario::new(&url, 2, None)
+    suggestions_get_a_tracking_number_and_an_officials_reply(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("s.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn suggestions_on_postgres() {
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        suggestions_get_a_tracking_number_and_an_officials_reply(db.url()).await;
+    }
+}
+
+async fn suggestions_get_a_tracking_number_and_an_officials_reply(url: &str) {
+    let s = sawt_server::scenario::Scenario::new(url, 2, None)
         .await
         .unwrap();
     let registry = Arc::new(
