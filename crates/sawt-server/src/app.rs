@@ -70,6 +70,7 @@ pub fn app(parts: Parts) -> Result<Router, String> {
     let mut router = crate::http::router(parts.board.clone())
         .merge(crate::voter::router(voters.clone()))
         .merge(crate::results::router(parts.board.clone()))
+        .merge(crate::openapi::router())
         .merge(crate::suggestions::router(
             crate::suggestions::Suggestions::new(parts.board.clone()),
         ))

@@ -39,6 +39,7 @@ mod frontier;
 pub mod http;
 mod nodes;
 pub mod official;
+pub mod openapi;
 pub mod problem;
 pub mod registry;
 pub mod registry_api;
