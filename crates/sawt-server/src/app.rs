@@ -71,6 +71,7 @@ pub fn app(parts: Parts) -> Result<Router, String> {
         .merge(crate::voter::router(voters.clone()))
         .merge(crate::results::router(parts.board.clone()))
         .merge(crate::openapi::router())
+        .merge(crate::election_api::router(parts.board.clone()))
         .merge(crate::suggestions::router(
             crate::suggestions::Suggestions::new(parts.board.clone()),
         ))
@@ -159,11 +160,13 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("sawt_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+    let status = response.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    // The route's pattern, never the raw path or query: they may carry personal data.
+    tracing::info!(method = %method, route = %route, status, ms = seconds * 1e3, "request");
+    metrics::counter!("sawt_http_requests_total", "route" => route.clone(), "method" => method, "status" => status.to_string())
         .increment(1);
-    metrics::histogram!("sawt_http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    metrics::histogram!("sawt_http_request_duration_seconds", "route" => route).record(seconds);
     response
 }
 

@@ -34,6 +34,7 @@ pub mod campaign;
 pub mod clock;
 pub mod config;
 mod db;
+pub mod election_api;
 mod error;
 mod frontier;
 pub mod http;

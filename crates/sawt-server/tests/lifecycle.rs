@@ -113,7 +113,23 @@ async fn results_with_the_entries_that_prove_them(url: &str) {
     use tower::ServiceExt as _;
 
     let s = Scenario::new(url, 2, Some(3)).await.unwrap();
-    let app = sawt_server::results::router(s.board.clone());
+    let app = sawt_server::results::router(s.board.clone())
+        .merge(sawt_server::election_api::router(s.board.clone()));
+    let phase = || async {
+        let res = app
+            .clone()
+            .oneshot(Request::get("/v1/election").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 22)
+            .await
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["phase"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(phase().await, "key-generation");
     let get = || async {
         let res = app
             .clone()
@@ -177,4 +193,20 @@ async fn results_with_the_entries_that_prove_them(url: &str) {
     assert_eq!(r["contests"][0]["status"], "final");
     assert_eq!(r["contests"][0]["result"]["index"], last);
     assert_eq!(r["contests"][1]["status"], "tallying");
+    assert_eq!(phase().await, "tallying");
+    // The last contest's final result: the election is published.
+    let c1 = s.manifest.contests[1].clone();
+    let last = s.sign(
+        &party_key(1),
+        EntryBody::Result {
+            contest: c1.id.clone(),
+            totals: vec![0; c1.candidates.len()],
+            blank: 0,
+            invalid: 0,
+            elected: vec![],
+            r#final: true,
+        },
+    );
+    s.board.submit(&last).await.unwrap();
+    assert_eq!(phase().await, "published");
 }

@@ -119,6 +119,16 @@ fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
 /// `sawt serve`.
 pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let settings = resolve(args)?;
+    // Structured logs: one JSON object per line on stderr, filtered by RUST_LOG (default
+    // `info`). No personal data is ever logged (routes are logged by pattern).
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,0 +1,43 @@
+//! `GET /v1/election`: what every client starts from — the election's identifier, its
+//! manifest, the windows as extended on the board, and the phase now (by the board's clock).
+//! The phases: `setup`, `registration`, `candidacy`, `key-generation`, `campaign`,
+//! `between` (a gap, such as the silence before voting), `voting-abroad`, `voting-home`,
+//! `closing` (voting time over, the close awaited), `tallying` (closed), and `published`
+//! (closed, and every contest has its final result on the board).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::service::Board;
+
+/// The route.
+pub fn router(board: Arc<Board>) -> Router {
+    Router::new()
+        .route("/v1/election", get(election))
+        .with_state(board)
+}
+
+async fn election(State(board): State<Arc<Board>>) -> Json<Value> {
+    let windows = board.windows().await;
+    let (closed, progress) = board.tally_progress().await;
+    let now = board.clock().now_ms();
+    let phase = sawt_election::entry::phase_in(&windows, now, closed);
+    let published = closed
+        && board.manifest().contests.iter().all(|c| {
+            progress
+                .get(&c.id)
+                .and_then(|p| p.latest.as_ref())
+                .is_some_and(|r| r.r#final)
+        });
+    Json(json!({
+        "election": hex::encode(board.election()),
+        "now_ms": now,
+        "phase": if published { "published".to_owned() } else { phase.to_string() },
+        "windows": windows,
+        "manifest": board.manifest(),
+    }))
+}
