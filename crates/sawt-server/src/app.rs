@@ -126,8 +126,53 @@ pub fn app(parts: Parts) -> Result<Router, String> {
     ));
     prometheus();
     Ok(router
+        .layer(middleware::from_fn(problems_only))
         .layer(middleware::from_fn_with_state(limiter, limit_per_address))
         .layer(middleware::from_fn(record_metrics)))
+}
+
+/// Every error is a problem detail: an error response that is not one already (axum's own
+/// rejections of a malformed or oversized body, an unknown route, a wrong method, a
+/// timeout) is replaced by one with a code for its status. Its plain-text detail is kept
+/// only when short and free of control characters; never a trace or SQL.
+async fn problems_only(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/problem+json")
+        || content_type.starts_with("application/json")
+    {
+        return response;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "malformed",
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => "timeout",
+        s if s.is_server_error() => "internal",
+        _ => "client-error",
+    };
+    let detail = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .ok()
+        .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        .filter(|d| {
+            !d.is_empty()
+                && d.len() < 300
+                && !d.chars().any(char::is_control)
+                && !status.is_server_error()
+        })
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
+    Problem::new(status, code, detail).into_response()
 }
 
 async fn limit_per_address(

@@ -80,6 +80,59 @@ async fn protections_and_operations() {
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(s.board.store().size(), size);
+    // Every error is a problem detail with a stable code, whatever produced it.
+    for (req, status, code) in [
+        (
+            Request::post("/v1/voter/ballots")
+                .header("content-type", "application/json")
+                .body(Body::from(vec![b'x'; 5000]))
+                .unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+        (
+            Request::post("/v1/voter/challenge")
+                .header("content-type", "application/json")
+                .body(Body::from(vec![b'x'; 5000]))
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+        ),
+        (
+            Request::post("/v1/voter/challenge")
+                .header("content-type", "application/json")
+                .body(Body::from("{\"credential\": 7}"))
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed",
+        ),
+        (
+            Request::post("/v1/voter/challenge")
+                .body(Body::from("{}"))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        ),
+        (
+            Request::get("/v1/nowhere").body(Body::empty()).unwrap(),
+            StatusCode::NOT_FOUND,
+            "not-found",
+        ),
+        (
+            Request::delete("/v1/board/head")
+                .body(Body::empty())
+                .unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+        ),
+    ] {
+        let (got, headers, body) = send(&app, req).await;
+        assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{body}");
+        assert_eq!(
+            headers.get("content-type").unwrap(),
+            "application/problem+json"
+        );
+    }
 
     // CORS: the configured origin only.
     let preflight = |origin: &str| {
