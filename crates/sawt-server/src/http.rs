@@ -16,8 +16,9 @@
 //! | `POST /v1/board/attachments?format=` | store bytes an entry will bind by hash (≤ 128 MiB); answers `{"sha256", "length"}` |
 //! | `GET /v1/board/attachments/{sha256}` | an attachment's bytes (`sawt-format` header) |
 //!
-//! Errors are JSON `{"error": "…"}` with 400 (malformed), 403 (not allowed), 404, 409
-//! (conflicts with the board's state) or 500 (details logged, not returned).
+//! Errors are problem details (`crate::problem`): 400 `malformed`, 403 `forbidden` (not
+//! allowed for the author or phase), 404 `not-found`, 409 `refused` (conflicts with the
+//! board's state) or 500 `internal` (details logged, not returned).
 
 use std::sync::Arc;
 
@@ -56,12 +57,21 @@ pub fn router(board: Arc<Board>) -> Router {
         .with_state(board)
 }
 
-/// An API error: its status and a message safe to show.
+/// An API error: its status and a message safe to show, answered as a problem detail
+/// (`crate::problem`) whose code follows the status.
 pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+        let code = match self.0 {
+            StatusCode::BAD_REQUEST => "malformed",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::CONFLICT => "refused",
+            s if s.is_server_error() => "internal",
+            _ => "client-error",
+        };
+        crate::problem::Problem::new(self.0, code, self.1).into_response()
     }
 }
 

@@ -21,14 +21,14 @@
 //! | `GET /v1/stats/turnout` | anyone | live turnout by wilayat, governorate, gender, age group and residence (at most 5 s old) |
 //! | `POST /v1/dev/identity` | development only | `{"civil_number", "credential"}`: an assertion from the development identity provider |
 //!
-//! Refusals are `422 {"error": "refused", "refusals": [{"rule", "reason"}…]}`; a malformed
-//! request 400; an unknown object 404; a concurrent change or a board conflict 409; storage
-//! failures 500 (details logged, never personal data).
+//! Errors are problem details (`crate::problem`): a refusal is `422 refused-by-rule` with
+//! `refusals: [{"rule", "reason"}…]`; a malformed request 400; an unknown object 404; a
+//! concurrent change or a board conflict 409; storage failures 500 (details logged, never
+//! personal data).
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -42,7 +42,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::registry::{Registry, RegistryError};
-use crate::service::BoardError;
 
 /// The registry API's state: the registry, and the development identity provider if one is
 /// configured (never in production).
@@ -86,27 +85,7 @@ impl From<RegistryError> for RegistryApiError {
 
 impl IntoResponse for RegistryApiError {
     fn into_response(self) -> Response {
-        let (status, body) = match self.0 {
-            RegistryError::Refused(r) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"error": "refused", "refusals": r.0}),
-            ),
-            RegistryError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                json!({"error": format!("not found: {what}")}),
-            ),
-            RegistryError::Conflict(why) => (StatusCode::CONFLICT, json!({"error": why})),
-            RegistryError::Invalid(why) => (StatusCode::BAD_REQUEST, json!({"error": why})),
-            RegistryError::Board(BoardError::Store(e)) | RegistryError::Store(e) => {
-                tracing::error!(error = %e, "registry storage failure");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({"error": "internal error"}),
-                )
-            }
-            RegistryError::Board(e) => (StatusCode::CONFLICT, json!({"error": e.to_string()})),
-        };
-        (status, Json(body)).into_response()
+        crate::problem::Problem::from(self.0).into_response()
     }
 }
 
