@@ -18,7 +18,7 @@
 //!
 //! [[officials]]
 //! key = "9a0e…"                 # the official's ed25519 public key
-//! role = "registry-official"    # registry-official, candidacy-committee, supreme-committee or election-authority
+//! role = "registry-official"    # registry-official, candidacy-committee or supreme-committee
 //! id = "RO-17"
 //! ```
 
@@ -55,8 +55,7 @@ impl Default for Limits {
 pub struct Official {
     /// The official's ed25519 public key (hex).
     pub key: sawt_election::keys::PublicKeyHex,
-    /// The role: `registry-official`, `candidacy-committee`, `supreme-committee` or
-    /// `election-authority`.
+    /// The role: `registry-official`, `candidacy-committee` or `supreme-committee`.
     pub role: String,
     /// Who holds it (a staff number or office; recorded with every decision).
     pub id: String,

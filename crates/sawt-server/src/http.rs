@@ -31,7 +31,6 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use sawt_board::head::{Cosignature, WitnessedHead};
-use sawt_election::entry::EntryError;
 
 use crate::StoreError;
 use crate::service::{Board, BoardError};
@@ -57,54 +56,44 @@ pub fn router(board: Arc<Board>) -> Router {
         .with_state(board)
 }
 
-/// An API error: its status and a message safe to show, answered as a problem detail
-/// (`crate::problem`) whose code follows the status.
-pub struct ApiError(StatusCode, String);
+/// An API error: a problem detail (`crate::problem`), the same codes as every other API.
+pub struct ApiError(crate::problem::Problem);
+
+fn api_error(status: StatusCode, detail: String) -> ApiError {
+    let code = match status {
+        StatusCode::BAD_REQUEST => "malformed",
+        StatusCode::NOT_FOUND => "not-found",
+        _ => "client-error",
+    };
+    ApiError(crate::problem::Problem::new(status, code, detail))
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let code = match self.0 {
-            StatusCode::BAD_REQUEST => "malformed",
-            StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::NOT_FOUND => "not-found",
-            StatusCode::CONFLICT => "refused",
-            s if s.is_server_error() => "internal",
-            _ => "client-error",
-        };
-        crate::problem::Problem::new(self.0, code, self.1).into_response()
+        self.0.into_response()
     }
 }
 
 impl From<BoardError> for ApiError {
     fn from(e: BoardError) -> Self {
-        match e {
-            BoardError::Entry(
-                EntryError::Encoding(_) | EntryError::Signature | EntryError::Election,
-            ) => ApiError(StatusCode::BAD_REQUEST, e.to_string()),
-            BoardError::Entry(_) => ApiError(StatusCode::FORBIDDEN, e.to_string()),
-            BoardError::Refused(_) | BoardError::Copied | BoardError::NoManifest => {
-                ApiError(StatusCode::CONFLICT, e.to_string())
-            }
+        let problem = match e {
             BoardError::Store(
-                StoreError::Duplicate { .. }
-                | StoreError::HeadConflict { .. }
+                StoreError::HeadConflict { .. }
                 | StoreError::HeadOrder(_)
                 | StoreError::HeadMismatch { .. }
                 | StoreError::CosignatureConflict { .. },
-            ) => ApiError(StatusCode::CONFLICT, e.to_string()),
+            ) => crate::problem::Problem::new(StatusCode::CONFLICT, "refused", e.to_string()),
             BoardError::Store(
                 StoreError::InvalidInput(_)
                 | StoreError::OutOfRange { .. }
                 | StoreError::BadCosignature(_),
-            ) => ApiError(StatusCode::BAD_REQUEST, e.to_string()),
+            ) => crate::problem::Problem::malformed(e.to_string()),
             BoardError::Store(StoreError::NoHead { .. }) => {
-                ApiError(StatusCode::NOT_FOUND, e.to_string())
+                crate::problem::Problem::not_found(e.to_string())
             }
-            BoardError::Store(inner) => {
-                tracing::error!(error = %inner, "storage failure");
-                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
-            }
-        }
+            e => e.into(),
+        };
+        ApiError(problem)
     }
 }
 
@@ -115,7 +104,7 @@ impl From<StoreError> for ApiError {
 }
 
 fn not_found(what: &str) -> ApiError {
-    ApiError(StatusCode::NOT_FOUND, format!("no such {what}"))
+    api_error(StatusCode::NOT_FOUND, format!("no such {what}"))
 }
 
 async fn head(State(b): State<Arc<Board>>) -> Result<Json<WitnessedHead>, ApiError> {
@@ -190,7 +179,7 @@ async fn entry_by_hash(
     Path(h): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = sawt_board::hash_from_hex(&h)
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))?;
+        .map_err(|e| api_error(StatusCode::BAD_REQUEST, e.to_string()))?;
     let e = b
         .store()
         .entry_by_hash(&hash)
@@ -222,7 +211,7 @@ async fn inclusion(
 ) -> Result<Response, ApiError> {
     let committed = b.store().size();
     if q.index >= q.size || q.size > committed {
-        return Err(ApiError(
+        return Err(api_error(
             StatusCode::BAD_REQUEST,
             format!("need index < size ≤ {committed}"),
         ));
@@ -242,7 +231,7 @@ async fn consistency(
 ) -> Result<Response, ApiError> {
     let committed = b.store().size();
     if q.old > q.new || q.new > committed {
-        return Err(ApiError(
+        return Err(api_error(
             StatusCode::BAD_REQUEST,
             format!("need old ≤ new ≤ {committed}"),
         ));
@@ -275,7 +264,7 @@ async fn get_attachment(
     Path(h): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = sawt_board::hash_from_hex(&h)
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))?;
+        .map_err(|e| api_error(StatusCode::BAD_REQUEST, e.to_string()))?;
     let (format, bytes) = b
         .store()
         .attachment(&hash)

@@ -87,14 +87,14 @@ pub const ROUTES: &[RouteDoc] = &[
     // The board (observers; authors post signed entries).
     r("GET", "/v1/board/head", "board", Public, "The latest signed tree head with its witnesses' cosignatures.", None, 200),
     r("GET", "/v1/board/heads/{size}", "board", Public, "The head of that size with its cosignatures.", None, 200),
-    r("POST", "/v1/board/heads/{size}/cosignatures", "board", Public, "A witness's cosignature of that head.", Some("a cosignature"), 200),
+    r("POST", "/v1/board/heads/{size}/cosignatures", "board", Public, "A witness's cosignature of that head.", Some("a cosignature"), 204),
     r("GET", "/v1/board/entries", "board", Public, "Entries [start, start + limit) as NDJSON (limit ≤ 1,000).", None, 200),
-    r("POST", "/v1/board/entries", "board", Author, "Submit a signed entry (canonical bytes): trustees, mixers, the authority and the registrar post here.", Some("a signed entry, canonical JSON"), 200),
+    r("POST", "/v1/board/entries", "board", Author, "Submit a signed entry (canonical bytes): trustees, mixers, the authority and the registrar post here.", Some("a signed entry, canonical JSON"), 201),
     r("GET", "/v1/board/entries/{index}", "board", Public, "One entry.", None, 200),
     r("GET", "/v1/board/entries/by-hash/{sha256}", "board", Public, "One entry by the SHA-256 of its bytes.", None, 200),
     r("GET", "/v1/board/proofs/inclusion", "board", Public, "An inclusion proof (?index=&size=).", None, 200),
     r("GET", "/v1/board/proofs/consistency", "board", Public, "A consistency proof (?old=&new=).", None, 200),
-    r("POST", "/v1/board/attachments", "board", Author, "Store bytes an entry will bind by hash (?format=; ≤ 128 MiB).", Some("the bytes"), 200),
+    r("POST", "/v1/board/attachments", "board", Author, "Store bytes an entry will bind by hash (?format=; ≤ 128 MiB).", Some("the bytes"), 201),
     r("GET", "/v1/board/attachments/{sha256}", "board", Public, "An attachment's bytes.", None, 200),
     // Voters.
     r("POST", "/v1/voter/challenge", "voters", Public, "A challenge for an enrolled credential to sign.", Some("{\"credential\"}"), 200),
@@ -189,6 +189,7 @@ pub fn document() -> OpenApi {
                 ResponseBuilder::new().description("Success.").build(),
             )
             .response("400", problem_response("Malformed (code `malformed`)."))
+            .response("409", problem_response("Conflicts with the board's state (codes `refused`, `duplicate`) or a concurrent change (`conflict`)."))
             .response("413", problem_response("The body is too large."))
             .response(
                 "422",

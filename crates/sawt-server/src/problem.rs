@@ -79,12 +79,19 @@ impl IntoResponse for Problem {
         if let (Some(extra), Some(b)) = (self.extra, body.as_object_mut()) {
             b.extend(extra);
         }
-        (
+        let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             Json(body),
         )
-            .into_response()
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 
@@ -92,16 +99,12 @@ impl From<BoardError> for Problem {
     fn from(e: BoardError) -> Self {
         match e {
             BoardError::Entry(EntryError::Encoding(_)) => Problem::malformed(e.to_string()),
-            BoardError::Entry(EntryError::Signature) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "bad-signature",
-                e.to_string(),
-            ),
-            BoardError::Entry(EntryError::Election) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "wrong-election",
-                e.to_string(),
-            ),
+            BoardError::Entry(EntryError::Signature) => {
+                Problem::new(StatusCode::BAD_REQUEST, "bad-signature", e.to_string())
+            }
+            BoardError::Entry(EntryError::Election) => {
+                Problem::new(StatusCode::BAD_REQUEST, "wrong-election", e.to_string())
+            }
             BoardError::Entry(EntryError::Phase { .. }) => {
                 Problem::new(StatusCode::FORBIDDEN, "outside-window", e.to_string())
             }

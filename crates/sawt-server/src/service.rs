@@ -319,6 +319,9 @@ impl Board {
             .get(credential)
             .cloned()
             .unwrap_or_default();
+        let mut list = list;
+        // Concurrent casts may be recorded out of log order: the log decides.
+        list.sort_unstable_by_key(|(index, _)| *index);
         let last_cast = list
             .iter()
             .rev()
@@ -651,7 +654,12 @@ impl Board {
             return Ok(last);
         }
         let root = self.store.root(size).await?;
-        let timestamp_ms = self.clock.now_ms();
+        // Never earlier than the latest head's (a clock stepped back must not make a
+        // durable ballot's receipt fail).
+        let timestamp_ms = self
+            .clock
+            .now_ms()
+            .max(cached.map_or(0, |h| h.head.timestamp_ms));
         let signed = TreeHead {
             election: self.election,
             size,
@@ -711,9 +719,11 @@ impl Board {
         {
             let latest = self.latest_cosignatures.lock().expect("not poisoned");
             if latest.0 == signed.head.size {
+                let mut cosignatures = latest.1.clone();
+                cosignatures.sort_by_key(|c| c.witness);
                 return Ok(WitnessedHead {
                     signed,
-                    cosignatures: latest.1.clone(),
+                    cosignatures,
                 });
             }
         }

@@ -83,6 +83,10 @@ fn check_receipt(s: &Scenario, bytes: &[u8], r: &Receipt) {
     let operator = party_key(3).verifying_key();
     r.head.signed.verify(&operator).unwrap();
     assert!(r.head.signed.head.size > r.index);
+    assert_eq!(
+        r.inclusion.index, r.index,
+        "the proof is for the receipt's own index"
+    );
     assert_eq!(r.leaf_hash, hex::encode(leaf_hash(bytes)));
     r.inclusion
         .verify(
