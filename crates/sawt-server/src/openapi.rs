@@ -53,6 +53,17 @@ pub struct RouteDoc {
     pub ok: u16,
 }
 
+/// The typed bodies: `(method, path, request schema, response schema)`, the schemas being
+/// components of the document.
+pub const SCHEMAS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+    ("POST", "/v1/voter/challenge", None, Some("Challenge")),
+    ("POST", "/v1/voter/session", Some("Answer"), None),
+    ("POST", "/v1/voter/ballots", None, Some("Receipt")),
+    ("POST", "/v1/voter/audits", None, Some("Receipt")),
+    ("POST", "/v1/official/challenge", None, Some("Challenge")),
+    ("POST", "/v1/official/session", Some("Answer"), None),
+];
+
 const fn r(
     method: &'static str,
     path: &'static str,
@@ -184,10 +195,22 @@ pub fn document() -> OpenApi {
             .tag(route.tag)
             .summary(Some(route.summary))
             .description(Some(who))
-            .response(
-                route.ok.to_string(),
-                ResponseBuilder::new().description("Success.").build(),
-            )
+            .response(route.ok.to_string(), {
+                let typed = SCHEMAS
+                    .iter()
+                    .find(|(m, p, _, _)| *m == route.method && *p == route.path)
+                    .and_then(|(_, _, _, response)| *response);
+                let mut ok = ResponseBuilder::new().description("Success.");
+                if let Some(name) = typed {
+                    ok = ok.content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name(name)))
+                            .build(),
+                    );
+                }
+                ok.build()
+            })
             .response("400", problem_response("Malformed (code `malformed`)."))
             .response("409", problem_response("Conflicts with the board's state (codes `refused`, `duplicate`) or a concurrent change (`conflict`)."))
             .response("413", problem_response("The body is too large."))
@@ -241,10 +264,20 @@ pub fn document() -> OpenApi {
             }
         }
         if let Some(body) = route.body {
+            let typed = SCHEMAS
+                .iter()
+                .find(|(m, p, _, _)| *m == route.method && *p == route.path)
+                .and_then(|(_, _, request, _)| *request);
+            let content = match typed {
+                Some(name) => ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(name)))
+                    .build(),
+                None => ContentBuilder::new().build(),
+            };
             op = op.request_body(Some(
                 RequestBodyBuilder::new()
                     .description(Some(body))
-                    .content("application/json", ContentBuilder::new().build())
+                    .content("application/json", content)
                     .required(Some(Required::True))
                     .build(),
             ));
@@ -278,6 +311,9 @@ pub fn document() -> OpenApi {
                         .required("status")
                         .required("detail"),
                 )
+                .schema_from::<crate::voter::session::Challenge>()
+                .schema_from::<crate::voter::session::Answer>()
+                .schema_from::<crate::voter::Receipt>()
                 .security_scheme("voter", bearer())
                 .security_scheme("official", bearer())
                 .build(),

@@ -174,6 +174,27 @@ async fn every_documented_route_is_served() {
     let paths: BTreeSet<&str> = ROUTES.iter().map(|r| r.path).collect();
     assert_eq!(doc["paths"].as_object().unwrap().len(), paths.len());
     assert!(doc["paths"]["/v1/voter/ballots"]["post"]["security"].is_array());
+    // Typed bodies: every row names a documented route and a component of the document.
+    for (method, path, request, response) in sawt_server::openapi::SCHEMAS {
+        assert!(
+            ROUTES
+                .iter()
+                .any(|r| r.method == *method && r.path == *path),
+            "{method} {path}"
+        );
+        for name in request.iter().chain(response.iter()) {
+            assert!(doc["components"]["schemas"][name].is_object(), "{name}");
+        }
+    }
+    let receipt = &doc["components"]["schemas"]["Receipt"]["properties"];
+    for field in ["tracking_code", "index", "leaf_hash", "head", "inclusion"] {
+        assert!(receipt[field].is_object(), "{field}");
+    }
+    assert_eq!(
+        doc["paths"]["/v1/voter/ballots"]["post"]["responses"]["201"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/Receipt"
+    );
     let res = app
         .oneshot(Request::get("/docs/").body(Body::empty()).unwrap())
         .await

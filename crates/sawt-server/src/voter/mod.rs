@@ -93,7 +93,7 @@ pub fn router(api: Arc<VoterApi>) -> Router {
 }
 
 /// What a voter gets for a ballot on the board.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Receipt {
     /// The ballot's tracking code.
     pub tracking_code: String,
@@ -101,9 +101,11 @@ pub struct Receipt {
     pub index: u64,
     /// Its leaf hash, lowercase hexadecimal.
     pub leaf_hash: String,
-    /// A signed head covering it, with the witnesses' cosignatures so far.
+    /// A signed head covering it, with the witnesses' cosignatures so far (board.md §4).
+    #[schema(value_type = Object)]
     pub head: WitnessedHead,
-    /// Its inclusion proof under that head.
+    /// Its inclusion proof under that head (board.md §3).
+    #[schema(value_type = Object)]
     pub inclusion: InclusionProof,
 }
 

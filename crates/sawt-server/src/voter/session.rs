@@ -54,25 +54,28 @@ impl Audience {
 }
 
 /// A challenge for a credential.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Challenge {
-    /// The credential.
+    /// The credential (or an official's key), 64 hexadecimal digits.
+    #[schema(value_type = String)]
     pub credential: PublicKeyHex,
     /// Until when it may be answered, ms since the epoch.
     pub expires_ms: u64,
-    /// The value to sign.
+    /// The value to sign, 64 hexadecimal digits.
+    #[schema(value_type = String)]
     pub challenge: Hex32,
 }
 
 /// A challenge answered: the device's signature over it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     /// The challenge.
     #[serde(flatten)]
     pub challenge: Challenge,
-    /// The credential's signature over [`signed_message`].
+    /// The credential's signature over [`signed_message`], 128 hexadecimal digits.
+    #[schema(value_type = String)]
     pub signature: Hex64,
 }
 
