@@ -402,14 +402,21 @@ async fn ask(
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     api.campaigning().await?;
     check_text("question", &q.question, true)?;
-    let contest = api
+    // A candidate identifier is `c<application number>`: look that one application up.
+    let no_such = || Problem::not_found("no such candidate");
+    let number: u64 = id
+        .strip_prefix('c')
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(no_such)?;
+    let (application, _) = api
         .registry
-        .candidate_lists(false)
-        .await?
-        .into_iter()
-        .find(|l| l.candidates.iter().any(|c| c.id == id))
-        .map(|l| l.contest)
-        .ok_or_else(|| Problem::not_found("no such candidate"))?;
+        .application(number)
+        .await
+        .map_err(|_| no_such())?;
+    if application.status != sawt_registry::candidacy::Status::Accepted {
+        return Err(no_such());
+    }
+    let contest = application.contest;
     let same_wilayat = api
         .board
         .manifest()

@@ -27,7 +27,6 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::header;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -157,19 +156,11 @@ impl FromRequestParts<Arc<OfficialApi>> for Official {
         parts: &mut Parts,
         api: &Arc<OfficialApi>,
     ) -> Result<Self, Problem> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                // The scheme is case-insensitive (RFC 9110 §11.1).
-                let (scheme, token) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(token)
-            })
+        let token = crate::voter::session::bearer_token(&parts.headers)
             .ok_or_else(|| Problem::unauthenticated("an official's session is required"))?;
         let key = api
             .sessions
-            .check(token.trim(), api.board.clock().now_ms())
+            .check(token, api.board.clock().now_ms())
             .map_err(|e| Problem::unauthenticated(e.to_string()))?;
         let actor = api
             .actor_of(&key)

@@ -147,20 +147,7 @@ async fn turnout_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn turnout_on_postgres() {
-    let url = match std::env::var("SAWT_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!(
-                "CI=true but SAWT_TEST_POSTGRES_URL is unset: run the tests through scripts/test"
-            )
-        }
-        _ => {
-            eprintln!("skipped: SAWT_TEST_POSTGRES_URL is unset (scripts/test sets it)");
-            return;
-        }
-    };
-    let scratch = sawt_server::scratch::ScratchDatabase::create(&url)
-        .await
-        .unwrap();
-    run(scratch.url()).await;
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        run(db.url()).await;
+    }
 }

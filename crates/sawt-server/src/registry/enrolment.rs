@@ -36,6 +36,13 @@ pub struct Enrolled {
     pub revoked: Option<PublicKeyHex>,
 }
 
+/// A credential as stored: 32 bytes.
+fn stored_key(bytes: Vec<u8>) -> Result<PublicKeyHex, crate::StoreError> {
+    <[u8; 32]>::try_from(bytes)
+        .map(PublicKeyHex::from_bytes)
+        .map_err(|_| crate::StoreError::Corrupt("a credential of the wrong length"))
+}
+
 type PendingRow = (
     Vec<u8>,
     String,
@@ -138,13 +145,7 @@ impl Registry {
             .fetch_optional(p)
             .await?
         });
-        let old = old
-            .map(|(c,)| {
-                <[u8; 32]>::try_from(c)
-                    .map(PublicKeyHex::from_bytes)
-                    .map_err(|_| crate::StoreError::Corrupt("a credential of the wrong length"))
-            })
-            .transpose()?;
+        let old = old.map(|(c,)| stored_key(c)).transpose()?;
         let revoke_entry = old
             .as_ref()
             .map(|c| {
@@ -244,13 +245,8 @@ impl Registry {
         let (_, civil, wilayat, replaces, enrol_entry, revoke_entry) =
             row.ok_or_else(|| RegistryError::NotFound("a pending enrolment".into()))?;
         let now = self.now();
-        let key = |b: Vec<u8>| {
-            <[u8; 32]>::try_from(b)
-                .map(PublicKeyHex::from_bytes)
-                .map_err(|_| crate::StoreError::Corrupt("a credential of the wrong length"))
-        };
-        let credential = key(cred.to_vec())?;
-        let revoked = replaces.map(key).transpose()?;
+        let credential = stored_key(cred.to_vec())?;
+        let revoked = replaces.map(stored_key).transpose()?;
         if let (Some(entry), Some(old)) = (revoke_entry, &revoked) {
             match self.post(&entry).await {
                 Ok(_) => {

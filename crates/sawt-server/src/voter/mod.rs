@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use sawt_board::head::WitnessedHead;
@@ -131,22 +131,13 @@ impl VoterApi {
     /// per-credential limit). Other APIs use it for their voter routes.
     pub async fn authenticate(&self, parts: &Parts) -> Result<Voter, Problem> {
         let api = self;
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                // The scheme is case-insensitive (RFC 9110 §11.1).
-                let (scheme, token) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(token)
-            })
-            .ok_or_else(|| {
-                Problem::unauthenticated("a voter session is required (Authorization: Bearer …)")
-            })?;
+        let token = session::bearer_token(&parts.headers).ok_or_else(|| {
+            Problem::unauthenticated("a voter session is required (Authorization: Bearer …)")
+        })?;
         let now = api.board.clock().now_ms();
         let credential = api
             .sessions
-            .check(token.trim(), now)
+            .check(token, now)
             .map_err(|e| Problem::unauthenticated(e.to_string()))?;
         if let Some(limiter) = &api.limiter
             && limiter.check_key(credential.bytes()).is_err()

@@ -110,6 +110,19 @@ pub fn signed_message_as(audience: Audience, election: &[u8; 32], c: &Challenge)
     .concat()
 }
 
+/// The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive,
+/// RFC 9110 §11.1), trimmed.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
 /// Issues and checks challenges and tokens.
 pub struct Sessions {
     secret: [u8; 32],
