@@ -42,16 +42,9 @@ pub struct CastArgs {
     /// Candidates in the contest.
     #[arg(long, default_value_t = 14)]
     pub candidates: u32,
-    /// Administrator URL of a PostgreSQL server for a scratch database (default:
-    /// `SAWT_TEST_POSTGRES_URL`).
-    #[arg(long)]
-    pub postgres: Option<String>,
-    /// Skip PostgreSQL.
-    #[arg(long)]
-    pub no_postgres: bool,
-    /// Skip SQLite.
-    #[arg(long)]
-    pub no_sqlite: bool,
+    /// The databases.
+    #[command(flatten)]
+    pub databases: super::Databases,
     /// Print one JSON object per line.
     #[arg(long)]
     pub json: bool,
@@ -66,28 +59,10 @@ pub fn cast(args: &CastArgs) -> anyhow::Result<()> {
         units: vec![],
         rows: vec![],
     };
-    let postgres = if args.no_postgres {
-        None
-    } else {
-        args.postgres
-            .clone()
-            .or_else(|| std::env::var("SAWT_TEST_POSTGRES_URL").ok())
-            .filter(|u| !u.is_empty())
-    };
-    if postgres.is_none() && !args.no_postgres {
-        eprintln!("sawt bench cast: PostgreSQL skipped (no --postgres, no SAWT_TEST_POSTGRES_URL)");
-    }
-    let mut targets: Vec<Option<String>> = vec![];
-    if !args.no_sqlite {
-        targets.push(None);
-    }
-    if let Some(pg) = postgres {
-        targets.push(Some(pg));
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    for pg in targets {
+    for pg in args.databases.targets("cast") {
         let database = if pg.is_some() { "postgres" } else { "sqlite" };
         let m = rt.block_on(run(args, pg.as_deref()))?;
         let params = |extra: serde_json::Value| {

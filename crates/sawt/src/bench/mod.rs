@@ -129,3 +129,44 @@ pub(crate) fn peak_memory_mb() -> Option<f64> {
 pub(crate) fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
+
+/// Which databases a storage benchmark runs on.
+#[derive(Debug, clap::Args)]
+pub struct Databases {
+    /// Administrator URL of a PostgreSQL server for a scratch database (default:
+    /// `SAWT_TEST_POSTGRES_URL`).
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Skip PostgreSQL.
+    #[arg(long)]
+    pub no_postgres: bool,
+    /// Skip SQLite.
+    #[arg(long)]
+    pub no_sqlite: bool,
+}
+
+impl Databases {
+    /// The targets in order: `None` for SQLite, `Some(admin URL)` for PostgreSQL (from
+    /// `--postgres`, else `SAWT_TEST_POSTGRES_URL`; skipped with a note on stderr when neither).
+    pub(crate) fn targets(&self, bench: &str) -> Vec<Option<String>> {
+        let postgres = if self.no_postgres {
+            None
+        } else {
+            self.postgres
+                .clone()
+                .or_else(|| std::env::var("SAWT_TEST_POSTGRES_URL").ok())
+                .filter(|u| !u.is_empty())
+        };
+        if postgres.is_none() && !self.no_postgres {
+            eprintln!(
+                "sawt bench {bench}: PostgreSQL skipped (no --postgres, no SAWT_TEST_POSTGRES_URL)"
+            );
+        }
+        let mut targets = vec![];
+        if !self.no_sqlite {
+            targets.push(None);
+        }
+        targets.extend(postgres.map(Some));
+        targets
+    }
+}

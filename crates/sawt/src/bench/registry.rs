@@ -36,16 +36,9 @@ pub struct RegistryArgs {
     /// `national` (753,260 people) or `1/N`.
     #[arg(long, default_value = "national")]
     pub scale: String,
-    /// Administrator URL of a PostgreSQL server for a scratch database (default:
-    /// `SAWT_TEST_POSTGRES_URL`).
-    #[arg(long)]
-    pub postgres: Option<String>,
-    /// Skip PostgreSQL.
-    #[arg(long)]
-    pub no_postgres: bool,
-    /// Skip SQLite.
-    #[arg(long)]
-    pub no_sqlite: bool,
+    /// The databases.
+    #[command(flatten)]
+    pub databases: super::Databases,
     /// Print one JSON object per line.
     #[arg(long)]
     pub json: bool,
@@ -84,30 +77,11 @@ pub fn registry(args: &RegistryArgs) -> anyhow::Result<()> {
         )?;
         n
     };
-    let postgres = if args.no_postgres {
-        None
-    } else {
-        args.postgres
-            .clone()
-            .or_else(|| std::env::var("SAWT_TEST_POSTGRES_URL").ok())
-            .filter(|u| !u.is_empty())
-    };
-    if postgres.is_none() && !args.no_postgres {
-        eprintln!(
-            "sawt bench registry: PostgreSQL skipped (no --postgres, no SAWT_TEST_POSTGRES_URL)"
-        );
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let mut targets: Vec<Option<&str>> = vec![];
-    if !args.no_sqlite {
-        targets.push(None);
-    }
-    if let Some(pg) = postgres.as_deref() {
-        targets.push(Some(pg));
-    }
-    for pg in targets {
+    for pg in args.databases.targets("registry") {
+        let pg = pg.as_deref();
         rt.block_on(async {
             let (target, url) = Target::new(pg).await?;
             let database = if pg.is_some() { "postgres" } else { "sqlite" };
