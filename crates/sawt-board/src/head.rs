@@ -27,16 +27,19 @@ pub const HEAD_LABEL: &[u8] = b"sawt/v1/tree-head\n";
 pub const COSIGNATURE_LABEL: &[u8] = b"sawt/v1/cosignature\n";
 
 /// The state of the log at one moment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TreeHead {
     /// The election (manifest hash) the log belongs to.
     #[serde(with = "hex32")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub election: [u8; 32],
     /// Number of entries.
     pub size: u64,
     /// The Merkle root of the first `size` entries.
     #[serde(with = "hex32")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub root: Hash,
     /// When the board signed it, milliseconds since the Unix epoch.
     pub timestamp_ms: u64,
@@ -64,6 +67,7 @@ impl TreeHead {
 }
 
 /// A tree head with the board operator's signature.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedTreeHead {
@@ -71,6 +75,7 @@ pub struct SignedTreeHead {
     pub head: TreeHead,
     /// The operator's ed25519 signature over [`TreeHead::message`].
     #[serde(with = "hex64")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signature: [u8; 64],
 }
 
@@ -90,16 +95,19 @@ impl SignedTreeHead {
 }
 
 /// A witness's cosignature on a head.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cosignature {
     /// The witness's ed25519 public key.
     #[serde(with = "hex32")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub witness: [u8; 32],
     /// When the witness cosigned, milliseconds since the Unix epoch.
     pub cosigned_ms: u64,
     /// The witness's signature.
     #[serde(with = "hex64")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub signature: [u8; 64],
 }
 
@@ -137,6 +145,7 @@ impl Cosignature {
 }
 
 /// A signed head with the cosignatures gathered for it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WitnessedHead {

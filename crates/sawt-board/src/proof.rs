@@ -18,6 +18,7 @@ use crate::hash::{Hash, node_hash};
 use crate::tree::{NodeSource, range_hash, split};
 
 /// A proof that leaf `index` is in the tree of `size` leaves.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionProof {
@@ -27,10 +28,12 @@ pub struct InclusionProof {
     pub size: u64,
     /// The audit path, leaf to root, lowercase hexadecimal in JSON.
     #[serde(with = "hashes_hex")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub path: Vec<Hash>,
 }
 
 /// A proof that the tree of `old` leaves is a prefix of the tree of `new` leaves.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyProof {
@@ -40,6 +43,7 @@ pub struct ConsistencyProof {
     pub new: u64,
     /// The consistency path, lowercase hexadecimal in JSON.
     #[serde(with = "hashes_hex")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub path: Vec<Hash>,
 }
 

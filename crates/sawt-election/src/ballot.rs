@@ -30,6 +30,7 @@ use crate::manifest::{Contest, Manifest, Names, TallyMethod};
 use crate::mixnet_choice;
 
 /// What a voter's device shows and fills.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BallotStyle {

@@ -8,11 +8,15 @@ use serde::{Deserialize, Serialize};
 use crate::manifest::Names;
 
 /// A governorate identifier (a lowercase slug of its English name, e.g. `"muscat"`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, description = "A governorate identifier (a slug)."))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct GovernorateId(pub String);
 
 /// A wilayat identifier (a lowercase slug of its English name, e.g. `"as-seeb"`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, description = "A wilayat identifier (a slug, e.g. `as-seeb`)."))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct WilayatId(pub String);

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// An ed25519 public key, 64 lowercase hexadecimal characters in JSON.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, format = "hex", description = "An ed25519 public key, 64 lowercase hexadecimal digits."))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PublicKeyHex([u8; 32]);
@@ -70,6 +72,8 @@ pub enum KeyError {
 }
 
 /// 32 bytes (a hash) as 64 lowercase hexadecimal characters in JSON.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, description = "32 bytes, 64 lowercase hexadecimal digits."))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Hex32(pub [u8; 32]);
@@ -90,6 +94,8 @@ impl From<Hex32> for String {
 }
 
 /// 64 bytes (a signature) as 128 lowercase hexadecimal characters in JSON.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, description = "64 bytes (a signature), 128 lowercase hexadecimal digits."))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Hex64(pub [u8; 64]);

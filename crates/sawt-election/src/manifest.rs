@@ -16,6 +16,7 @@ use crate::keys::PublicKeyHex;
 pub const MANIFEST_FORMAT: &str = "sawt/v1/manifest";
 
 /// A name in Arabic and English.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Names {
@@ -36,6 +37,7 @@ pub enum ElectionKind {
 }
 
 /// How a contest is tallied.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TallyMethod {
@@ -47,6 +49,7 @@ pub enum TallyMethod {
 
 /// A half-open interval of time `[start_ms, end_ms)` in milliseconds since the Unix epoch
 /// (UTC).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
@@ -64,6 +67,7 @@ impl Window {
 }
 
 /// The phases' windows, in the order they happen.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Windows {
@@ -161,6 +165,7 @@ impl Windows {
 }
 
 /// A candidate on a contest's ballot.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Candidate {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The roles of the registry's users.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
@@ -46,6 +47,7 @@ impl Role {
 
 /// Who acted: a role and an identifier within it (an official's staff number, a
 /// committee member's name; for a citizen, a reference that is not their civil number).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Actor {
     /// The role.

@@ -35,6 +35,7 @@ use crate::roll::RollRecord;
 pub const CANDIDACY_AGE: i32 = 30;
 
 /// Education as declared.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Education {
@@ -47,6 +48,7 @@ pub enum Education {
 }
 
 /// What the applicant declares (the committee verifies).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Declarations {
@@ -67,6 +69,7 @@ fn yes() -> bool {
 }
 
 /// An application to stand in a contest.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Application {
@@ -79,6 +82,7 @@ pub struct Application {
 }
 
 /// An application's state.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
@@ -227,6 +231,7 @@ pub fn committee_rules(kind: ElectionKind) -> &'static [Rule] {
 }
 
 /// A decision on an application.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Verdict {

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_DIGITS: usize = 12;
 
 /// A civil number: 1 to [`MAX_DIGITS`] ASCII digits, no leading zero.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, description = "A civil number: 1 to 12 digits, no leading zero."))]
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CivilNumber(String);

@@ -81,6 +81,7 @@ impl ListTree {
 }
 
 /// What a voter receives to check they are on their wilayat's final list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Inclusion {

@@ -22,6 +22,7 @@ use crate::roll::{OMANI, RollRecord};
 pub const VOTING_AGE: i32 = 21;
 
 /// A named rule of the registry.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
@@ -86,6 +87,7 @@ impl Rule {
 }
 
 /// A refusal: the rule that failed and why, in words for the citizen or official.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{reason} ({})", rule.name())]
 pub struct Refusal {

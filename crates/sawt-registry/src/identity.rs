@@ -36,6 +36,7 @@ pub const MAX_AGE_MS: u64 = 5 * 60 * 1000;
 pub const MAX_SKEW_MS: u64 = 30 * 1000;
 
 /// What the identity provider asserts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityAssertion {
@@ -64,6 +65,7 @@ impl std::fmt::Debug for IdentityAssertion {
 }
 
 /// An assertion with the provider's key and signature.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedAssertion {

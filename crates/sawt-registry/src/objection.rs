@@ -19,6 +19,7 @@ use crate::roll::RollRecord;
 pub const MAX_TEXT_CHARS: usize = 2000;
 
 /// What an objection claims.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ObjectionKind {
@@ -48,6 +49,7 @@ impl ObjectionKind {
 }
 
 /// An objection as filed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Objection {
     /// What it claims.
@@ -61,6 +63,7 @@ pub struct Objection {
 }
 
 /// An official's ruling.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ruling {

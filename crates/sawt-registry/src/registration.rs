@@ -18,6 +18,7 @@ use crate::eligibility::{Refusal, Refusals, Rule, check_voter};
 use crate::roll::RollRecord;
 
 /// A change to the voter lists.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "kebab-case")]
 pub enum Change {

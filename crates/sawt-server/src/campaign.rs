@@ -28,12 +28,12 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use sawt_election::keys::Hex32;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::StoreError;
 use crate::db::{Db, on_pool, to_i64};
 use crate::problem::Problem;
 use crate::registry::Registry;
+use crate::registry_api::Created;
 use crate::service::Board;
 use crate::voter::{Voter, VoterApi};
 
@@ -41,7 +41,7 @@ use crate::voter::{Voter, VoterApi};
 pub const MAX_TEXT: usize = 5000;
 
 /// A text in Arabic and English.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Bilingual {
     /// Arabic.
@@ -51,7 +51,7 @@ pub struct Bilingual {
 }
 
 /// A candidate's page: only what campaigning allows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// The name.
@@ -153,7 +153,7 @@ impl CampaignApi {
     }
 
     /// The reports not yet decided, oldest first.
-    pub async fn open_reports(&self) -> Result<Vec<Value>, Problem> {
+    pub async fn open_reports(&self) -> Result<Vec<ReportView>, Problem> {
         let rows: Vec<(i64, String, i64, String, i64)> = on_pool!(&self.db, p => {
             sqlx::query_as(
                 "SELECT id, target, target_id, reason, reported_ms FROM content_reports \
@@ -165,8 +165,12 @@ impl CampaignApi {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, target, target_id, reason, at)| {
-                json!({"id": id, "target": target, "target_id": target_id, "reason": reason, "reported_ms": at})
+            .map(|(id, target, target_id, reason, at)| ReportView {
+                id,
+                target,
+                target_id,
+                reason,
+                reported_ms: at,
             })
             .collect())
     }
@@ -261,11 +265,74 @@ pub fn router(api: Arc<CampaignApi>) -> Router {
         .with_state(api)
 }
 
+/// A report in the moderation queue.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReportView {
+    /// Its number.
+    pub id: i64,
+    /// `post` or `question`.
+    pub target: String,
+    /// The post's or question's number.
+    pub target_id: i64,
+    /// Why, in the reporter's words.
+    pub reason: String,
+    /// When, ms since the epoch.
+    pub reported_ms: i64,
+}
+
+/// A published version of a page.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PageVersion {
+    /// Its version, from 1.
+    version: i64,
+    /// When, ms since the epoch.
+    published_ms: i64,
+    /// The page.
+    page: Page,
+}
+
+/// A page just published.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PagePublished {
+    /// The candidate.
+    candidate: String,
+    /// The new version.
+    version: i64,
+}
+
+/// A candidate's post.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PostView {
+    /// Its number.
+    id: i64,
+    /// Arabic.
+    text_ar: String,
+    /// English.
+    text_en: String,
+    /// When, ms since the epoch.
+    published_ms: i64,
+}
+
+/// A question to a candidate and the answer; never who asked.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct QuestionView {
+    /// Its number.
+    id: i64,
+    /// The question.
+    question: String,
+    /// When asked, ms since the epoch.
+    asked_ms: i64,
+    /// The candidate's answer, once given.
+    answer: Option<String>,
+    /// When answered.
+    answered_ms: Option<i64>,
+}
+
 async fn publish_page(
     State(api): State<Arc<CampaignApi>>,
     candidate: Candidate,
     Json(page): Json<Page>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<PagePublished>), Problem> {
     api.campaigning().await?;
     page.check()?;
     let text = serde_json::to_string(&page).map_err(|e| Problem::malformed(e.to_string()))?;
@@ -297,11 +364,14 @@ async fn publish_page(
     });
     Ok((
         StatusCode::CREATED,
-        Json(json!({"candidate": candidate.id, "version": version})),
+        Json(PagePublished {
+            candidate: candidate.id,
+            version,
+        }),
     ))
 }
 
-async fn page_versions_of(api: &CampaignApi, id: &str) -> Result<Vec<Value>, Problem> {
+async fn page_versions_of(api: &CampaignApi, id: &str) -> Result<Vec<PageVersion>, Problem> {
     let rows: Vec<(i64, String, i64)> = on_pool!(&api.db, p => {
         sqlx::query_as("SELECT version, page, published_ms FROM candidate_pages WHERE candidate = $1 ORDER BY version")
             .bind(id)
@@ -311,9 +381,13 @@ async fn page_versions_of(api: &CampaignApi, id: &str) -> Result<Vec<Value>, Pro
     });
     rows.into_iter()
         .map(|(version, page, at)| {
-            let page: Value = serde_json::from_str(&page)
-                .map_err(|_| Problem::internal(&"a stored page is not JSON"))?;
-            Ok(json!({"version": version, "published_ms": at, "page": page}))
+            let page: Page = serde_json::from_str(&page)
+                .map_err(|_| Problem::internal(&"a stored page does not decode"))?;
+            Ok(PageVersion {
+                version,
+                published_ms: at,
+                page,
+            })
         })
         .collect()
 }
@@ -321,7 +395,7 @@ async fn page_versions_of(api: &CampaignApi, id: &str) -> Result<Vec<Value>, Pro
 async fn page(
     State(api): State<Arc<CampaignApi>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<PageVersion>, Problem> {
     page_versions_of(&api, &id)
         .await?
         .pop()
@@ -332,13 +406,13 @@ async fn page(
 async fn page_versions(
     State(api): State<Arc<CampaignApi>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
-    Ok(Json(json!(page_versions_of(&api, &id).await?)))
+) -> Result<Json<Vec<PageVersion>>, Problem> {
+    Ok(Json(page_versions_of(&api, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewPost {
+pub(crate) struct NewPost {
     text_ar: String,
     text_en: String,
 }
@@ -347,7 +421,7 @@ async fn publish_post(
     State(api): State<Arc<CampaignApi>>,
     candidate: Candidate,
     Json(post): Json<NewPost>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Created>), Problem> {
     api.campaigning().await?;
     check_text("post (Arabic)", &post.text_ar, true)?;
     check_text("post (English)", &post.text_en, false)?;
@@ -364,13 +438,13 @@ async fn publish_post(
         .await
         .map_err(StoreError::from)?
     });
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(Created { id: id as u64 })))
 }
 
 async fn posts(
     State(api): State<Arc<CampaignApi>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<PostView>>, Problem> {
     let rows: Vec<(i64, String, String, i64)> = on_pool!(&api.db, p => {
         sqlx::query_as(
             "SELECT id, text_ar, text_en, published_ms FROM candidate_posts \
@@ -381,16 +455,21 @@ async fn posts(
         .await
         .map_err(StoreError::from)?
     });
-    Ok(Json(json!(
+    Ok(Json(
         rows.into_iter()
-            .map(|(id, ar, en, at)| json!({"id": id, "text_ar": ar, "text_en": en, "published_ms": at}))
-            .collect::<Vec<_>>()
-    )))
+            .map(|(id, text_ar, text_en, published_ms)| PostView {
+                id,
+                text_ar,
+                text_en,
+                published_ms,
+            })
+            .collect(),
+    ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewQuestion {
+pub(crate) struct NewQuestion {
     question: String,
 }
 
@@ -399,7 +478,7 @@ async fn ask(
     CampaignVoter(voter): CampaignVoter,
     Path(id): Path<String>,
     Json(q): Json<NewQuestion>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Created>), Problem> {
     api.campaigning().await?;
     check_text("question", &q.question, true)?;
     // A candidate identifier is `c<application number>`: look that one application up.
@@ -440,12 +519,12 @@ async fn ask(
         .await
         .map_err(StoreError::from)?
     });
-    Ok((StatusCode::CREATED, Json(json!({"id": qid}))))
+    Ok((StatusCode::CREATED, Json(Created { id: qid as u64 })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Answer {
+pub(crate) struct AnswerRequest {
     answer: String,
 }
 
@@ -453,8 +532,8 @@ async fn answer(
     State(api): State<Arc<CampaignApi>>,
     candidate: Candidate,
     Path(qid): Path<u64>,
-    Json(a): Json<Answer>,
-) -> Result<Json<Value>, Problem> {
+    Json(a): Json<AnswerRequest>,
+) -> Result<Json<Created>, Problem> {
     api.campaigning().await?;
     check_text("answer", &a.answer, true)?;
     let now = to_i64(api.board.clock().now_ms())?;
@@ -477,7 +556,7 @@ async fn answer(
             "no unanswered question of yours with this number",
         ));
     }
-    Ok(Json(json!({"id": qid})))
+    Ok(Json(Created { id: qid }))
 }
 
 /// A question as stored: id, text, when asked, the answer and when answered.
@@ -486,7 +565,7 @@ type QuestionRow = (i64, String, i64, Option<String>, Option<i64>);
 async fn questions(
     State(api): State<Arc<CampaignApi>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<QuestionView>>, Problem> {
     let rows: Vec<QuestionRow> = on_pool!(&api.db, p => {
         sqlx::query_as(
             "SELECT id, question, asked_ms, answer, answered_ms FROM candidate_questions \
@@ -498,16 +577,24 @@ async fn questions(
         .map_err(StoreError::from)?
     });
     // The asker's credential is never shown.
-    Ok(Json(json!(
+    Ok(Json(
         rows.into_iter()
-            .map(|(id, q, at, a, answered)| json!({"id": id, "question": q, "asked_ms": at, "answer": a, "answered_ms": answered}))
-            .collect::<Vec<_>>()
-    )))
+            .map(
+                |(id, question, asked_ms, answer, answered_ms)| QuestionView {
+                    id,
+                    question,
+                    asked_ms,
+                    answer,
+                    answered_ms,
+                },
+            )
+            .collect(),
+    ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewReport {
+pub(crate) struct NewReport {
     target: String,
     id: u64,
     reason: String,
@@ -516,7 +603,7 @@ struct NewReport {
 async fn report(
     State(api): State<Arc<CampaignApi>>,
     Json(r): Json<NewReport>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Created>), Problem> {
     if !["post", "question"].contains(&r.target.as_str()) {
         return Err(Problem::malformed("target: post or question"));
     }
@@ -534,5 +621,5 @@ async fn report(
         .await
         .map_err(StoreError::from)?
     });
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(Created { id: id as u64 })))
 }

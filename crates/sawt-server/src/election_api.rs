@@ -10,9 +10,26 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use sawt_election::manifest::{Manifest, Windows};
+use serde::Serialize;
 
 use crate::service::Board;
+
+/// The election as a client starts from it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ElectionView {
+    /// The election identifier: the manifest's hash, lowercase hexadecimal.
+    pub election: String,
+    /// The board's clock now, ms since the epoch.
+    pub now_ms: u64,
+    /// The phase now.
+    pub phase: String,
+    /// The windows, as extended by entries on the board.
+    pub windows: Windows,
+    /// The manifest (election.md §3).
+    #[schema(value_type = Object)]
+    pub manifest: Manifest,
+}
 
 /// The route.
 pub fn router(board: Arc<Board>) -> Router {
@@ -21,7 +38,7 @@ pub fn router(board: Arc<Board>) -> Router {
         .with_state(board)
 }
 
-async fn election(State(board): State<Arc<Board>>) -> Json<Value> {
+async fn election(State(board): State<Arc<Board>>) -> Json<ElectionView> {
     let windows = board.windows().await;
     let (closed, progress) = board.tally_progress().await;
     let now = board.clock().now_ms();
@@ -33,11 +50,15 @@ async fn election(State(board): State<Arc<Board>>) -> Json<Value> {
                 .and_then(|p| p.latest.as_ref())
                 .is_some_and(|r| r.r#final)
         });
-    Json(json!({
-        "election": hex::encode(board.election()),
-        "now_ms": now,
-        "phase": if published { "published".to_owned() } else { phase.to_string() },
-        "windows": windows,
-        "manifest": board.manifest(),
-    }))
+    Json(ElectionView {
+        election: hex::encode(board.election()),
+        now_ms: now,
+        phase: if published {
+            "published".to_owned()
+        } else {
+            phase.to_string()
+        },
+        windows,
+        manifest: board.manifest().clone(),
+    })
 }

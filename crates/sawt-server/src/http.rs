@@ -249,13 +249,25 @@ struct AttachmentQuery {
     format: String,
 }
 
+/// An attachment stored.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Stored {
+    /// Its SHA-256, lowercase hexadecimal: what an entry binds.
+    sha256: String,
+    /// Its length in bytes.
+    length: u64,
+}
+
 async fn put_attachment(
     State(b): State<Arc<Board>>,
     Query(q): Query<AttachmentQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let hash = b.store().put_attachment(&q.format, &body).await?;
-    let answer = serde_json::json!({ "sha256": hex::encode(hash), "length": body.len() });
+    let answer = Stored {
+        sha256: hex::encode(hash),
+        length: body.len() as u64,
+    };
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 

@@ -34,14 +34,17 @@ use sawt_election::geography::WilayatId;
 use sawt_election::keys::PublicKeyHex;
 use sawt_registry::candidacy::Verdict;
 use sawt_registry::objection::Ruling;
+use sawt_registry::registration::Change;
 use sawt_registry::{Actor, Role};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
+use crate::campaign::ReportView;
 use crate::problem::Problem;
-use crate::registry::Registry;
+use crate::registry::{ApplicationView, FinalList, ObjectionView, Registry};
+use crate::registry_api::ApplicationStatus;
 use crate::service::Board;
-use crate::voter::session::{Answer, Audience, Sessions};
+use crate::suggestions::Suggestion;
+use crate::voter::session::{Answer, Audience, Challenge, Sessions};
 
 /// The officials' API state.
 pub struct OfficialApi {
@@ -169,28 +172,81 @@ impl FromRequestParts<Arc<OfficialApi>> for Official {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChallengeRequest {
+pub(crate) struct OfficialChallengeRequest {
     key: PublicKeyHex,
+}
+
+/// An official's session.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct OfficialSession {
+    /// The bearer token.
+    token: String,
+    /// Until when, ms since the epoch.
+    expires_ms: u64,
+    /// The official's role.
+    role: Role,
+    /// The official's identifier within the role.
+    id: String,
+}
+
+/// What a ruling changed on the lists, if anything.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct RulingAnswer {
+    /// The change (none when the objection is dismissed).
+    change: Option<Change>,
+}
+
+/// A voter on a list, with personal data (registry officials only).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ListedVoter {
+    /// The civil number.
+    civil_number: String,
+    /// The name in Arabic.
+    name_ar: String,
+    /// The name in English.
+    name_en: String,
+}
+
+/// One decision in the trail.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Decision {
+    /// When, ms since the epoch.
+    at_ms: u64,
+    /// Who.
+    actor: Actor,
+    /// What.
+    action: String,
+    /// Its details (never personal data).
+    detail: String,
+}
+
+/// A report decided.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReportDecided {
+    /// The report.
+    id: u64,
+    /// Whether the content is now hidden.
+    hidden: bool,
 }
 
 async fn challenge(
     State(api): State<Arc<OfficialApi>>,
-    Json(req): Json<ChallengeRequest>,
-) -> Result<Json<Value>, Problem> {
+    Json(req): Json<OfficialChallengeRequest>,
+) -> Result<Json<Challenge>, Problem> {
     if api.actor_of(&req.key).is_none() {
         return Err(Problem::forbidden("not an official's key"));
     }
-    Ok(Json(json!(
-        api.sessions.challenge(req.key, api.board.clock().now_ms())
-    )))
+    Ok(Json(
+        api.sessions.challenge(req.key, api.board.clock().now_ms()),
+    ))
 }
 
 async fn open_session(
     State(api): State<Arc<OfficialApi>>,
     Json(answer): Json<Answer>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<OfficialSession>, Problem> {
     let actor = api
         .actor_of(&answer.challenge.credential)
         .ok_or_else(|| Problem::forbidden("not an official's key"))?
@@ -199,9 +255,12 @@ async fn open_session(
         .sessions
         .open(&answer, api.board.clock().now_ms())
         .map_err(|e| Problem::unauthenticated(e.to_string()))?;
-    Ok(Json(
-        json!({"token": token, "expires_ms": expires_ms, "role": actor.role, "id": actor.id}),
-    ))
+    Ok(Json(OfficialSession {
+        token,
+        expires_ms,
+        role: actor.role,
+        id: actor.id,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -214,14 +273,14 @@ async fn objections(
     State(api): State<Arc<OfficialApi>>,
     official: Official,
     Query(q): Query<ObjectionsQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<ObjectionView>>, Problem> {
     official.require(&[Role::RegistryOfficial])?;
-    Ok(Json(json!(api.registry.objections(q.undecided).await?)))
+    Ok(Json(api.registry.objections(q.undecided).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RulingRequest {
+pub(crate) struct RulingRequest {
     ruling: Ruling,
     reason: String,
 }
@@ -231,43 +290,47 @@ async fn rule(
     official: Official,
     Path(id): Path<u64>,
     Json(req): Json<RulingRequest>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<RulingAnswer>, Problem> {
     let by = official.require(&[Role::RegistryOfficial])?;
     let change = api
         .registry
         .decide_objection(id, req.ruling, &req.reason, by)
         .await?;
-    Ok(Json(json!({"change": change})))
+    Ok(Json(RulingAnswer { change }))
 }
 
 async fn voter_list(
     State(api): State<Arc<OfficialApi>>,
     official: Official,
     Path(wilayat): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<ListedVoter>>, Problem> {
     official.require(&[Role::RegistryOfficial])?;
     let list = api.registry.voter_list(&WilayatId(wilayat)).await?;
-    Ok(Json(json!(
+    Ok(Json(
         list.into_iter()
-            .map(|(c, ar, en)| json!({"civil_number": c.expose(), "name_ar": ar, "name_en": en}))
-            .collect::<Vec<_>>()
-    )))
+            .map(|(c, name_ar, name_en)| ListedVoter {
+                civil_number: c.expose().to_owned(),
+                name_ar,
+                name_en,
+            })
+            .collect(),
+    ))
 }
 
 async fn freeze(
     State(api): State<Arc<OfficialApi>>,
     official: Official,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<FinalList>>, Problem> {
     let by = official.require(&[Role::RegistryOfficial])?;
-    Ok(Json(json!(api.registry.freeze(by).await?)))
+    Ok(Json(api.registry.freeze(by).await?))
 }
 
 async fn applications(
     State(api): State<Arc<OfficialApi>>,
     official: Official,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<ApplicationView>>, Problem> {
     official.require(&[Role::CandidacyCommittee, Role::SupremeCommittee])?;
-    Ok(Json(json!(api.registry.applications().await?)))
+    Ok(Json(api.registry.applications().await?))
 }
 
 async fn review(
@@ -275,16 +338,16 @@ async fn review(
     official: Official,
     Path(id): Path<u64>,
     Json(verdict): Json<Verdict>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ApplicationStatus>, Problem> {
     let by = official.require(&[Role::CandidacyCommittee])?;
-    Ok(Json(
-        json!({"status": api.registry.review(id, &verdict, by).await?}),
-    ))
+    Ok(Json(ApplicationStatus {
+        status: api.registry.review(id, &verdict, by).await?,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AppealDecision {
+pub(crate) struct AppealDecision {
     upheld: bool,
     reason: String,
 }
@@ -294,32 +357,37 @@ async fn appeal_decision(
     official: Official,
     Path(id): Path<u64>,
     Json(req): Json<AppealDecision>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ApplicationStatus>, Problem> {
     let by = official.require(&[Role::SupremeCommittee])?;
     let status = api
         .registry
         .decide_appeal(id, req.upheld, &req.reason, by)
         .await?;
-    Ok(Json(json!({"status": status})))
+    Ok(Json(ApplicationStatus { status }))
 }
 
 async fn decisions(
     State(api): State<Arc<OfficialApi>>,
     official: Official,
     Path(subject): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<Decision>>, Problem> {
     official.require(&[
         Role::RegistryOfficial,
         Role::CandidacyCommittee,
         Role::SupremeCommittee,
     ])?;
     let trail = api.registry.decisions(&subject).await?;
-    Ok(Json(json!(
+    Ok(Json(
         trail
             .into_iter()
-            .map(|(at, actor, action, detail)| json!({"at_ms": at, "actor": actor, "action": action, "detail": detail}))
-            .collect::<Vec<_>>()
-    )))
+            .map(|(at_ms, actor, action, detail)| Decision {
+                at_ms,
+                actor,
+                action,
+                detail,
+            })
+            .collect(),
+    ))
 }
 
 const ANY: [Role; 3] = [
@@ -337,16 +405,14 @@ async fn suggestions(
     State(api): State<Arc<OfficialApi>>,
     official: Official,
     Query(q): Query<SuggestionsQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<Suggestion>>, Problem> {
     official.require(&ANY)?;
-    Ok(Json(json!(
-        api.suggestions.list(q.status.as_deref()).await?
-    )))
+    Ok(Json(api.suggestions.list(q.status.as_deref()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReplyRequest {
+pub(crate) struct ReplyRequest {
     reply: String,
     status: String,
 }
@@ -356,26 +422,26 @@ async fn reply(
     official: Official,
     Path(tracking): Path<String>,
     Json(req): Json<ReplyRequest>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Suggestion>, Problem> {
     let by = official.require(&ANY)?;
-    Ok(Json(json!(
+    Ok(Json(
         api.suggestions
             .reply(&tracking, &req.reply, &req.status, by)
-            .await?
-    )))
+            .await?,
+    ))
 }
 
 async fn reports(
     State(api): State<Arc<OfficialApi>>,
     official: Official,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Vec<ReportView>>, Problem> {
     official.require(&ANY)?;
-    Ok(Json(json!(api.campaign.open_reports().await?)))
+    Ok(Json(api.campaign.open_reports().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReportDecision {
+pub(crate) struct ReportDecision {
     hide: bool,
 }
 
@@ -384,10 +450,10 @@ async fn decide_report(
     official: Official,
     Path(id): Path<u64>,
     Json(d): Json<ReportDecision>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ReportDecided>, Problem> {
     let by = official.require(&ANY)?;
     api.campaign
         .decide_report(id, d.hide, &format!("{}:{}", by.role.as_str(), by.id))
         .await?;
-    Ok(Json(json!({"id": id, "hidden": d.hide})))
+    Ok(Json(ReportDecided { id, hidden: d.hide }))
 }

@@ -11,8 +11,8 @@ use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn, Pat
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder, OpenApi,
-    OpenApiBuilder, PathsBuilder, Ref, Required, ResponseBuilder, Type,
+    ArrayBuilder, ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder,
+    OpenApi, OpenApiBuilder, PathsBuilder, Ref, Required, ResponseBuilder, Type,
 };
 
 /// Who may call a route.
@@ -54,15 +54,85 @@ pub struct RouteDoc {
 }
 
 /// The typed bodies: `(method, path, request schema, response schema)`, the schemas being
-/// components of the document.
+/// components of the document (`Name[]`: an array of them). Routes absent here, or with
+/// `None`, take or answer raw bytes: canonical signed entries (election.md §5), NDJSON pages
+/// of entries, attachments, metrics.
+#[rustfmt::skip]
 pub const SCHEMAS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
-    ("POST", "/v1/voter/challenge", None, Some("Challenge")),
-    ("POST", "/v1/voter/session", Some("Answer"), None),
+    ("GET", "/v1/election", None, Some("ElectionView")),
+    ("GET", "/v1/board/head", None, Some("WitnessedHead")),
+    ("GET", "/v1/board/heads/{size}", None, Some("WitnessedHead")),
+    ("POST", "/v1/board/heads/{size}/cosignatures", Some("Cosignature"), None),
+    ("POST", "/v1/board/entries", None, Some("Appended")),
+    ("GET", "/v1/board/proofs/inclusion", None, Some("InclusionProof")),
+    ("GET", "/v1/board/proofs/consistency", None, Some("ConsistencyProof")),
+    ("POST", "/v1/board/attachments", None, Some("Stored")),
+    ("POST", "/v1/voter/challenge", Some("ChallengeRequest"), Some("Challenge")),
+    ("POST", "/v1/voter/session", Some("Answer"), Some("Session")),
+    ("GET", "/v1/voter/ballot-style", None, Some("BallotStyle")),
     ("POST", "/v1/voter/ballots", None, Some("Receipt")),
+    ("GET", "/v1/voter/ballots", None, Some("MyBallot[]")),
     ("POST", "/v1/voter/audits", None, Some("Receipt")),
-    ("POST", "/v1/official/challenge", None, Some("Challenge")),
-    ("POST", "/v1/official/session", Some("Answer"), None),
+    ("GET", "/v1/receipts/{index}", None, Some("ReceiptCheck")),
+    ("GET", "/v1/ballot-styles/{wilayat}", None, Some("BallotStyle")),
+    ("POST", "/v1/registry/enrolments", Some("SignedAssertion"), Some("Enrolled")),
+    ("POST", "/v1/registry/registration", Some("Authenticated"), Some("Registration")),
+    ("POST", "/v1/registry/registrations", Some("RegisterRequest"), Some("Change")),
+    ("POST", "/v1/registry/objections", Some("ObjectionRequest"), Some("Created")),
+    ("POST", "/v1/registry/inclusion", Some("Authenticated"), Some("InclusionAnswer")),
+    ("POST", "/v1/registry/applications", Some("ApplicationRequest"), Some("Created")),
+    ("POST", "/v1/registry/applications/{id}/appeal", Some("Authenticated"), Some("ApplicationStatus")),
+    ("POST", "/v1/registry/applications/{id}/withdraw", Some("Authenticated"), Some("ApplicationStatus")),
+    ("GET", "/v1/registry/lists", None, Some("FinalList[]")),
+    ("GET", "/v1/registry/counts", None, Some("Counts")),
+    ("GET", "/v1/registry/candidates", None, Some("CandidateLists")),
+    ("POST", "/v1/dev/identity", Some("DevIdentityRequest"), Some("SignedAssertion")),
+    ("PUT", "/v1/candidate/page", Some("Page"), Some("PagePublished")),
+    ("POST", "/v1/candidate/posts", Some("NewPost"), Some("Created")),
+    ("POST", "/v1/candidate/questions/{id}/answer", Some("AnswerRequest"), Some("Created")),
+    ("GET", "/v1/candidates/{id}/page", None, Some("PageVersion")),
+    ("GET", "/v1/candidates/{id}/page/versions", None, Some("PageVersion[]")),
+    ("GET", "/v1/candidates/{id}/posts", None, Some("PostView[]")),
+    ("GET", "/v1/candidates/{id}/questions", None, Some("QuestionView[]")),
+    ("POST", "/v1/candidates/{id}/questions", Some("NewQuestion"), Some("Created")),
+    ("POST", "/v1/reports", Some("NewReport"), Some("Created")),
+    ("POST", "/v1/suggestions", Some("NewSuggestion"), Some("Tracking")),
+    ("GET", "/v1/suggestions/{tracking}", None, Some("Suggestion")),
+    ("GET", "/v1/stats/turnout", None, Some("Turnout")),
+    ("GET", "/v1/results", None, Some("Results")),
+    ("POST", "/v1/official/challenge", Some("OfficialChallengeRequest"), Some("Challenge")),
+    ("POST", "/v1/official/session", Some("Answer"), Some("OfficialSession")),
+    ("GET", "/v1/official/objections", None, Some("ObjectionView[]")),
+    ("POST", "/v1/official/objections/{id}/ruling", Some("RulingRequest"), Some("RulingAnswer")),
+    ("GET", "/v1/official/voter-lists/{wilayat}", None, Some("ListedVoter[]")),
+    ("POST", "/v1/official/lists/freeze", None, Some("FinalList[]")),
+    ("GET", "/v1/official/applications", None, Some("ApplicationView[]")),
+    ("POST", "/v1/official/applications/{id}/review", Some("Verdict"), Some("ApplicationStatus")),
+    ("POST", "/v1/official/applications/{id}/appeal-decision", Some("AppealDecision"), Some("ApplicationStatus")),
+    ("GET", "/v1/official/decisions/{subject}", None, Some("Decision[]")),
+    ("GET", "/v1/official/suggestions", None, Some("Suggestion[]")),
+    ("POST", "/v1/official/suggestions/{tracking}/reply", Some("ReplyRequest"), Some("Suggestion")),
+    ("GET", "/v1/official/reports", None, Some("ReportView[]")),
+    ("POST", "/v1/official/reports/{id}", Some("ReportDecision"), Some("ReportDecided")),
 ];
+
+/// The content schema of a name in [`SCHEMAS`]: a reference, or an array of references.
+fn schema_of(name: &str) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    match name.strip_suffix("[]") {
+        Some(item) => ArrayBuilder::new()
+            .items(Ref::from_schema_name(item))
+            .build()
+            .into(),
+        None => Ref::from_schema_name(name).into(),
+    }
+}
+
+/// Adds `T`'s schema and every schema it refers to.
+fn with<T: utoipa::ToSchema>(c: ComponentsBuilder) -> ComponentsBuilder {
+    let mut nested = Vec::new();
+    T::schemas(&mut nested);
+    c.schema_from::<T>().schemas_from_iter(nested)
+}
 
 const fn r(
     method: &'static str,
@@ -204,9 +274,7 @@ pub fn document() -> OpenApi {
                 if let Some(name) = typed {
                     ok = ok.content(
                         "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name(name)))
-                            .build(),
+                        ContentBuilder::new().schema(Some(schema_of(name))).build(),
                     );
                 }
                 ok.build()
@@ -269,9 +337,7 @@ pub fn document() -> OpenApi {
                 .find(|(m, p, _, _)| *m == route.method && *p == route.path)
                 .and_then(|(_, _, request, _)| *request);
             let content = match typed {
-                Some(name) => ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name(name)))
-                    .build(),
+                Some(name) => ContentBuilder::new().schema(Some(schema_of(name))).build(),
                 None => ContentBuilder::new().build(),
             };
             op = op.request_body(Some(
@@ -285,6 +351,22 @@ pub fn document() -> OpenApi {
         paths = paths.path(route.path, PathItem::new(method, op));
     }
     let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+    let mut components = ComponentsBuilder::new()
+        .schema(
+            "Problem",
+            ObjectBuilder::new()
+                .property("type", ObjectBuilder::new().schema_type(Type::String))
+                .property("code", ObjectBuilder::new().schema_type(Type::String))
+                .property("title", ObjectBuilder::new().schema_type(Type::String))
+                .property("status", ObjectBuilder::new().schema_type(Type::Integer))
+                .property("detail", ObjectBuilder::new().schema_type(Type::String))
+                .required("code")
+                .required("status")
+                .required("detail"),
+        )
+        .security_scheme("voter", bearer())
+        .security_scheme("official", bearer());
+    components = bodies(components);
     OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -297,28 +379,72 @@ pub fn document() -> OpenApi {
                 .build(),
         )
         .paths(paths.build())
-        .components(Some(
-            ComponentsBuilder::new()
-                .schema(
-                    "Problem",
-                    ObjectBuilder::new()
-                        .property("type", ObjectBuilder::new().schema_type(Type::String))
-                        .property("code", ObjectBuilder::new().schema_type(Type::String))
-                        .property("title", ObjectBuilder::new().schema_type(Type::String))
-                        .property("status", ObjectBuilder::new().schema_type(Type::Integer))
-                        .property("detail", ObjectBuilder::new().schema_type(Type::String))
-                        .required("code")
-                        .required("status")
-                        .required("detail"),
-                )
-                .schema_from::<crate::voter::session::Challenge>()
-                .schema_from::<crate::voter::session::Answer>()
-                .schema_from::<crate::voter::Receipt>()
-                .security_scheme("voter", bearer())
-                .security_scheme("official", bearer())
-                .build(),
-        ))
+        .components(Some(components.build()))
         .build()
+}
+
+/// Every typed body's schema, with the schemas it refers to.
+fn bodies(c: ComponentsBuilder) -> ComponentsBuilder {
+    use crate::{campaign, election_api, http, official, registry, registry_api, results};
+    use crate::{service, suggestions, voter};
+    let c = with::<election_api::ElectionView>(c);
+    let c = with::<sawt_board::head::WitnessedHead>(c);
+    let c = with::<sawt_board::head::Cosignature>(c);
+    let c = with::<service::Appended>(c);
+    let c = with::<sawt_board::proof::InclusionProof>(c);
+    let c = with::<sawt_board::proof::ConsistencyProof>(c);
+    let c = with::<http::Stored>(c);
+    let c = with::<voter::ChallengeRequest>(c);
+    let c = with::<voter::session::Challenge>(c);
+    let c = with::<voter::session::Answer>(c);
+    let c = with::<voter::Session>(c);
+    let c = with::<sawt_election::ballot::BallotStyle>(c);
+    let c = with::<voter::Receipt>(c);
+    let c = with::<voter::MyBallot>(c);
+    let c = with::<voter::ReceiptCheck>(c);
+    let c = with::<sawt_registry::identity::SignedAssertion>(c);
+    let c = with::<registry::Enrolled>(c);
+    let c = with::<registry_api::Authenticated>(c);
+    let c = with::<registry::Registration>(c);
+    let c = with::<registry_api::RegisterRequest>(c);
+    let c = with::<sawt_registry::registration::Change>(c);
+    let c = with::<registry_api::ObjectionRequest>(c);
+    let c = with::<registry_api::Created>(c);
+    let c = with::<registry_api::InclusionAnswer>(c);
+    let c = with::<registry_api::ApplicationRequest>(c);
+    let c = with::<registry_api::ApplicationStatus>(c);
+    let c = with::<registry::FinalList>(c);
+    let c = with::<registry_api::Counts>(c);
+    let c = with::<registry_api::CandidateLists>(c);
+    let c = with::<registry_api::DevIdentityRequest>(c);
+    let c = with::<campaign::Page>(c);
+    let c = with::<campaign::PagePublished>(c);
+    let c = with::<campaign::NewPost>(c);
+    let c = with::<campaign::AnswerRequest>(c);
+    let c = with::<campaign::PageVersion>(c);
+    let c = with::<campaign::PostView>(c);
+    let c = with::<campaign::QuestionView>(c);
+    let c = with::<campaign::NewQuestion>(c);
+    let c = with::<campaign::NewReport>(c);
+    let c = with::<suggestions::NewSuggestion>(c);
+    let c = with::<suggestions::Tracking>(c);
+    let c = with::<suggestions::Suggestion>(c);
+    let c = with::<registry::Turnout>(c);
+    let c = with::<results::Results>(c);
+    let c = with::<official::OfficialChallengeRequest>(c);
+    let c = with::<official::OfficialSession>(c);
+    let c = with::<registry::ObjectionView>(c);
+    let c = with::<official::RulingRequest>(c);
+    let c = with::<official::RulingAnswer>(c);
+    let c = with::<official::ListedVoter>(c);
+    let c = with::<registry::ApplicationView>(c);
+    let c = with::<sawt_registry::candidacy::Verdict>(c);
+    let c = with::<official::AppealDecision>(c);
+    let c = with::<official::Decision>(c);
+    let c = with::<official::ReplyRequest>(c);
+    let c = with::<campaign::ReportView>(c);
+    let c = with::<official::ReportDecision>(c);
+    with::<official::ReportDecided>(c)
 }
 
 /// `/openapi.json` and the offline docs page at `/docs`.

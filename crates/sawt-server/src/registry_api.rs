@@ -38,10 +38,16 @@ use sawt_registry::CivilNumber;
 use sawt_registry::candidacy::Application;
 use sawt_registry::identity::{IdentityProvider, SignedAssertion};
 use sawt_registry::objection::Objection;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
-use crate::registry::{Registry, RegistryError};
+use sawt_registry::candidacy::Status;
+use sawt_registry::commitment::Inclusion;
+use sawt_registry::registration::Change;
+use serde::{Deserialize, Serialize};
+
+use crate::registry::{
+    CandidateListView, Enrolled, FinalList, Registration, Registry, RegistryError, Turnout,
+};
 
 /// The registry API's state: the registry, and the development identity provider if one is
 /// configured (never in production).
@@ -89,120 +95,186 @@ impl IntoResponse for RegistryApiError {
     }
 }
 
-type ApiResult = Result<Json<Value>, RegistryApiError>;
+type ApiResult<T> = Result<Json<T>, RegistryApiError>;
 
-fn to_json<T: serde::Serialize>(v: T) -> ApiResult {
-    serde_json::to_value(v)
-        .map(Json)
-        .map_err(|e| RegistryError::Invalid(e.to_string()).into())
+/// A new object's number.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Created {
+    /// Its number.
+    pub id: u64,
+}
+
+/// An application's state after the request.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ApplicationStatus {
+    /// Its state.
+    pub status: Status,
+}
+
+/// A voter's proof of inclusion and the list it is for.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct InclusionAnswer {
+    /// The proof (registry.md §6).
+    pub inclusion: Inclusion,
+    /// The list: its size, root and `roll-count` entry.
+    pub list: FinalList,
+}
+
+/// Registered voters and enrolled credentials per wilayat.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Counts {
+    /// Registered voters on the lists, by wilayat.
+    pub registered: BTreeMap<String, u64>,
+    /// Enrolled, unrevoked credentials, by wilayat.
+    pub enrolled: BTreeMap<String, u64>,
+}
+
+/// The candidate lists.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CandidateLists {
+    /// Whether these are the final lists (else the accepted candidates so far).
+    #[serde(rename = "final")]
+    pub final_lists: bool,
+    /// Each contest's list.
+    pub contests: Vec<CandidateListView>,
 }
 
 /// A request that carries only the citizen's assertion.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Authenticated {
+pub(crate) struct Authenticated {
     assertion: SignedAssertion,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RegisterRequest {
+pub(crate) struct RegisterRequest {
     assertion: SignedAssertion,
     wilayat: WilayatId,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ObjectionRequest {
+pub(crate) struct ObjectionRequest {
     assertion: SignedAssertion,
     objection: Objection,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ApplicationRequest {
+pub(crate) struct ApplicationRequest {
     assertion: SignedAssertion,
     application: Application,
 }
 
-async fn enrol(State(api): State<RegistryApi>, Json(a): Json<SignedAssertion>) -> ApiResult {
-    to_json(api.registry.enrol(&a).await?)
+async fn enrol(
+    State(api): State<RegistryApi>,
+    Json(a): Json<SignedAssertion>,
+) -> ApiResult<Enrolled> {
+    Ok(Json(api.registry.enrol(&a).await?))
 }
 
-async fn registration(State(api): State<RegistryApi>, Json(req): Json<Authenticated>) -> ApiResult {
+async fn registration(
+    State(api): State<RegistryApi>,
+    Json(req): Json<Authenticated>,
+) -> ApiResult<Registration> {
     let civil = api.registry.authenticate(&req.assertion).await?;
-    to_json(api.registry.registration(&civil).await?)
+    Ok(Json(api.registry.registration(&civil).await?))
 }
 
-async fn register(State(api): State<RegistryApi>, Json(req): Json<RegisterRequest>) -> ApiResult {
+async fn register(
+    State(api): State<RegistryApi>,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<Change> {
     let civil = api.registry.authenticate(&req.assertion).await?;
-    to_json(api.registry.register(&civil, &req.wilayat).await?)
+    Ok(Json(api.registry.register(&civil, &req.wilayat).await?))
 }
 
-async fn object(State(api): State<RegistryApi>, Json(req): Json<ObjectionRequest>) -> ApiResult {
+async fn object(
+    State(api): State<RegistryApi>,
+    Json(req): Json<ObjectionRequest>,
+) -> ApiResult<Created> {
     let civil = api.registry.authenticate(&req.assertion).await?;
-    to_json(json!({"id": api.registry.file_objection(&civil, &req.objection).await?}))
+    Ok(Json(Created {
+        id: api.registry.file_objection(&civil, &req.objection).await?,
+    }))
 }
 
-async fn inclusion(State(api): State<RegistryApi>, Json(req): Json<Authenticated>) -> ApiResult {
+async fn inclusion(
+    State(api): State<RegistryApi>,
+    Json(req): Json<Authenticated>,
+) -> ApiResult<InclusionAnswer> {
     let civil = api.registry.authenticate(&req.assertion).await?;
     let (inclusion, list) = api.registry.inclusion(&civil).await?;
-    to_json(json!({"inclusion": inclusion, "list": list}))
+    Ok(Json(InclusionAnswer { inclusion, list }))
 }
 
-async fn apply(State(api): State<RegistryApi>, Json(req): Json<ApplicationRequest>) -> ApiResult {
+async fn apply(
+    State(api): State<RegistryApi>,
+    Json(req): Json<ApplicationRequest>,
+) -> ApiResult<Created> {
     let civil = api.registry.authenticate(&req.assertion).await?;
-    to_json(json!({"id": api.registry.apply(&civil, &req.application).await?}))
+    Ok(Json(Created {
+        id: api.registry.apply(&civil, &req.application).await?,
+    }))
 }
 
 async fn appeal(
     State(api): State<RegistryApi>,
     Path(id): Path<u64>,
     Json(req): Json<Authenticated>,
-) -> ApiResult {
+) -> ApiResult<ApplicationStatus> {
     let civil = api.registry.authenticate(&req.assertion).await?;
-    to_json(json!({"status": api.registry.appeal(id, &civil).await?}))
+    Ok(Json(ApplicationStatus {
+        status: api.registry.appeal(id, &civil).await?,
+    }))
 }
 
 async fn withdraw(
     State(api): State<RegistryApi>,
     Path(id): Path<u64>,
     Json(req): Json<Authenticated>,
-) -> ApiResult {
+) -> ApiResult<ApplicationStatus> {
     let civil = api.registry.authenticate(&req.assertion).await?;
-    to_json(json!({"status": api.registry.withdraw(id, &civil).await?}))
+    Ok(Json(ApplicationStatus {
+        status: api.registry.withdraw(id, &civil).await?,
+    }))
 }
 
-async fn lists(State(api): State<RegistryApi>) -> ApiResult {
-    to_json(api.registry.final_lists().await?)
+async fn lists(State(api): State<RegistryApi>) -> ApiResult<Vec<FinalList>> {
+    Ok(Json(api.registry.final_lists().await?))
 }
 
-async fn counts(State(api): State<RegistryApi>) -> ApiResult {
+async fn counts(State(api): State<RegistryApi>) -> ApiResult<Counts> {
     let registered = api.registry.list_counts().await?;
     let enrolled = api.registry.enrolment_counts().await?;
-    let map = |v: Vec<(WilayatId, u64)>| -> serde_json::Map<String, Value> {
-        v.into_iter().map(|(w, n)| (w.0, json!(n))).collect()
-    };
-    to_json(json!({"registered": map(registered), "enrolled": map(enrolled)}))
+    let map = |v: Vec<(WilayatId, u64)>| v.into_iter().map(|(w, n)| (w.0, n)).collect();
+    Ok(Json(Counts {
+        registered: map(registered),
+        enrolled: map(enrolled),
+    }))
 }
 
 /// Live turnout, at most five seconds old.
-async fn turnout(State(api): State<RegistryApi>) -> ApiResult {
-    to_json(api.registry.turnout_cached(5_000).await?)
+async fn turnout(State(api): State<RegistryApi>) -> ApiResult<Turnout> {
+    Ok(Json(api.registry.turnout_cached(5_000).await?))
 }
 
-async fn candidates(State(api): State<RegistryApi>) -> ApiResult {
+async fn candidates(State(api): State<RegistryApi>) -> ApiResult<CandidateLists> {
     let (lists, final_lists) = match api.registry.candidate_lists(true).await {
         Ok(l) => (l, true),
         Err(RegistryError::Refused(_)) => (api.registry.candidate_lists(false).await?, false),
         Err(e) => return Err(e.into()),
     };
-    to_json(json!({"final": final_lists, "contests": lists}))
+    Ok(Json(CandidateLists {
+        final_lists,
+        contests: lists,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DevIdentityRequest {
+pub(crate) struct DevIdentityRequest {
     civil_number: CivilNumber,
     credential: PublicKeyHex,
 }
@@ -210,7 +282,7 @@ struct DevIdentityRequest {
 async fn dev_identity(
     State(api): State<RegistryApi>,
     Json(req): Json<DevIdentityRequest>,
-) -> ApiResult {
+) -> ApiResult<SignedAssertion> {
     let Some(idp) = &api.dev_identity else {
         return Err(RegistryError::NotFound("development identity provider".into()).into());
     };
@@ -227,5 +299,5 @@ async fn dev_identity(
             &mut rng,
         )
         .map_err(RegistryError::from)?;
-    to_json(signed)
+    Ok(Json(signed))
 }

@@ -13,9 +13,65 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use serde_json::{Value, json};
+use sawt_election::geography::{GovernorateId, WilayatId};
+use sawt_election::manifest::Names;
+use serde::Serialize;
 
-use crate::service::Board;
+use crate::service::{Board, ContestProgress};
+
+/// Every contest's status and result.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Results {
+    /// Whether voting is closed.
+    pub closed: bool,
+    /// Each contest.
+    pub contests: Vec<ContestResult>,
+}
+
+/// A contest's status, result and the entries that prove it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContestResult {
+    /// The contest.
+    pub contest: String,
+    /// Its wilayat.
+    pub wilayat: WilayatId,
+    /// Its governorate.
+    pub governorate: Option<GovernorateId>,
+    /// Seats.
+    pub seats: u32,
+    /// `voting`, `tallying`, `preliminary` or `final`.
+    pub status: &'static str,
+    /// The latest result, once posted.
+    pub result: Option<ResultView>,
+    /// The indices of the entries of its tally.
+    pub entries: ContestProgress,
+}
+
+/// A posted result with the candidates' names.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResultView {
+    /// The result entry's index.
+    pub index: u64,
+    /// Each candidate's votes, in ballot order.
+    pub candidates: Vec<CandidateVotes>,
+    /// Blank ballots.
+    pub blank: u64,
+    /// Invalid ballots.
+    pub invalid: u64,
+    /// The elected candidates.
+    pub elected: Vec<String>,
+}
+
+/// A candidate's votes.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CandidateVotes {
+    /// The candidate.
+    pub id: String,
+    /// The name.
+    pub name: Names,
+    /// Votes.
+    pub votes: u64,
+}
 
 /// The results route.
 pub fn router(board: Arc<Board>) -> Router {
@@ -24,7 +80,7 @@ pub fn router(board: Arc<Board>) -> Router {
         .with_state(board)
 }
 
-async fn results(State(board): State<Arc<Board>>) -> Json<Value> {
+async fn results(State(board): State<Arc<Board>>) -> Json<Results> {
     let (closed, progress) = board.tally_progress().await;
     let manifest = board.manifest();
     let mut contests = Vec::new();
@@ -37,35 +93,31 @@ async fn results(State(board): State<Arc<Board>>) -> Json<Value> {
             None if closed => "tallying",
             None => "voting",
         };
-        let result = p.latest.as_ref().map(|r| {
-            json!({
-                "index": r.index,
-                "candidates": contest
-                    .candidates
-                    .iter()
-                    .zip(&r.totals)
-                    .map(|(cand, votes)| json!({"id": cand.id, "name": cand.name, "votes": votes}))
-                    .collect::<Vec<_>>(),
-                "blank": r.blank,
-                "invalid": r.invalid,
-                "elected": r.elected,
-            })
+        let result = p.latest.as_ref().map(|r| ResultView {
+            index: r.index,
+            candidates: contest
+                .candidates
+                .iter()
+                .zip(&r.totals)
+                .map(|(cand, votes)| CandidateVotes {
+                    id: cand.id.clone(),
+                    name: cand.name.clone(),
+                    votes: *votes,
+                })
+                .collect(),
+            blank: r.blank,
+            invalid: r.invalid,
+            elected: r.elected.clone(),
         });
-        contests.push(json!({
-            "contest": c.id,
-            "wilayat": c.wilayat,
-            "governorate": sawt_election::manifest::governorate_of(manifest, &c.wilayat),
-            "seats": c.seats,
-            "status": status,
-            "result": result,
-            "entries": {
-                "tally": p.tally,
-                "mix_stages": p.mix_stages,
-                "decryption_shares": p.decryption_shares,
-                "tie_break_draws": p.tie_break_draws,
-                "results": p.results,
-            },
-        }));
+        contests.push(ContestResult {
+            contest: c.id.clone(),
+            wilayat: c.wilayat.clone(),
+            governorate: sawt_election::manifest::governorate_of(manifest, &c.wilayat).cloned(),
+            seats: c.seats,
+            status,
+            result,
+            entries: p,
+        });
     }
-    Json(json!({"closed": closed, "contests": contests}))
+    Json(Results { closed, contests })
 }

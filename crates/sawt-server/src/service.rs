@@ -61,7 +61,7 @@ struct State {
 }
 
 /// A receipt for an appended entry.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Appended {
     /// Its index in the log.
     pub index: u64,
@@ -91,7 +91,7 @@ pub struct Board {
 
 /// A contest's tally as far as the board has it: the indices of the entries that prove it,
 /// and the latest result.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ContestProgress {
     /// The homomorphic tally entry.
     pub tally: Option<u64>,
@@ -103,12 +103,14 @@ pub struct ContestProgress {
     pub tie_break_draws: Vec<u64>,
     /// Result entries (preliminary, then final).
     pub results: Vec<u64>,
-    /// The latest result.
+    /// The latest result (answered apart, with the candidates' names).
+    #[serde(skip)]
+    #[schema(ignore)]
     pub latest: Option<PublishedResult>,
 }
 
 /// A result entry's content.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct PublishedResult {
     /// Its index on the board.
     pub index: u64,
@@ -128,7 +130,7 @@ pub struct PublishedResult {
 type BallotsByCredential = HashMap<[u8; 32], Vec<(u64, bool)>>;
 
 /// A credential's ballot as the board sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BallotStatus {
     /// The credential's last cast ballot: the one that counts.

@@ -30,7 +30,7 @@ pub const MAX_SUBJECT: usize = 200;
 pub const MAX_BODY: usize = 5000;
 
 /// A suggestion or report as its sender and officials see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Suggestion {
     /// The tracking number.
     pub tracking: String,
@@ -222,23 +222,27 @@ pub fn router(s: Suggestions) -> Router {
         .with_state(s)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewSuggestion {
+pub(crate) struct NewSuggestion {
     category: String,
     subject: String,
     body: String,
 }
 
+/// A suggestion's tracking number.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Tracking {
+    /// `SW-XXXX-XXXX-XXXX`.
+    tracking: String,
+}
+
 async fn submit(
     State(s): State<Suggestions>,
     Json(req): Json<NewSuggestion>,
-) -> Result<(StatusCode, Json<serde_json::Value>), Problem> {
+) -> Result<(StatusCode, Json<Tracking>), Problem> {
     let tracking = s.submit(&req.category, &req.subject, &req.body).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({"tracking": tracking})),
-    ))
+    Ok((StatusCode::CREATED, Json(Tracking { tracking })))
 }
 
 async fn status(

@@ -11,7 +11,7 @@ use super::{Registry, RegistryError, is_unique_violation, record_decision};
 use crate::db::{on_pool, to_i64};
 
 /// An application as stored.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ApplicationView {
     /// Its number (the candidate's identifier is `c<number>`).
     pub id: u64,
@@ -28,7 +28,7 @@ pub struct ApplicationView {
 }
 
 /// A contest's candidate list.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CandidateListView {
     /// The contest.
     pub contest: String,

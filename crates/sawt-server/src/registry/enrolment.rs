@@ -24,7 +24,7 @@ use crate::service::BoardError;
 pub const REENROLMENT_REASON: &str = "re-enrolment: replaced by a new device";
 
 /// An enrolment on the board.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Enrolled {
     /// The credential.
     pub credential: PublicKeyHex,

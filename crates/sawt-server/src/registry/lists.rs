@@ -22,7 +22,7 @@ use super::{Registry, RegistryError, record_decision};
 use crate::db::{on_pool, to_i64};
 
 /// A citizen's registration as they see it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Registration {
     /// Where they are registered, if anywhere.
     pub wilayat: Option<WilayatId>,
@@ -31,7 +31,7 @@ pub struct Registration {
 }
 
 /// An objection as stored.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ObjectionView {
     /// Its number.
     pub id: u64,
@@ -52,7 +52,7 @@ pub struct ObjectionView {
 }
 
 /// A wilayat's final list as committed on the board.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FinalList {
     /// The wilayat.
     pub wilayat: WilayatId,

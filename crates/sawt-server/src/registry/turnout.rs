@@ -14,7 +14,7 @@ use super::{Registry, RegistryError};
 use crate::db::on_pool;
 
 /// Counts in one group.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Count {
     /// Enrolled, unrevoked credentials.
     pub enrolled: u64,
@@ -23,7 +23,7 @@ pub struct Count {
 }
 
 /// Turnout now.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Turnout {
     /// Every enrolled voter.
     pub total: Count,

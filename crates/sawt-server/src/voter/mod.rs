@@ -102,10 +102,8 @@ pub struct Receipt {
     /// Its leaf hash, lowercase hexadecimal.
     pub leaf_hash: String,
     /// A signed head covering it, with the witnesses' cosignatures so far (board.md §4).
-    #[schema(value_type = Object)]
     pub head: WitnessedHead,
     /// Its inclusion proof under that head (board.md §3).
-    #[schema(value_type = Object)]
     pub inclusion: InclusionProof,
 }
 
@@ -164,9 +162,9 @@ async fn standing(board: &Board, credential: PublicKeyHex) -> Result<Voter, Prob
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChallengeRequest {
+pub(crate) struct ChallengeRequest {
     credential: PublicKeyHex,
 }
 
@@ -181,10 +179,23 @@ async fn challenge(
     ))
 }
 
+/// A voter's session.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Session {
+    /// The bearer token.
+    pub token: String,
+    /// Until when, ms since the epoch.
+    pub expires_ms: u64,
+    /// The credential's wilayat.
+    pub wilayat: WilayatId,
+    /// Its contest, if the manifest has one there.
+    pub contest: Option<String>,
+}
+
 async fn open_session(
     State(api): State<Arc<VoterApi>>,
     Json(answer): Json<Answer>,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<Json<Session>, Problem> {
     let voter = standing(&api.board, answer.challenge.credential.clone()).await?;
     let (token, expires_ms) = api
         .sessions
@@ -200,9 +211,12 @@ async fn open_session(
         .manifest()
         .contest_of(&voter.wilayat)
         .map(|c| c.id.clone());
-    Ok(Json(serde_json::json!({
-        "token": token, "expires_ms": expires_ms, "wilayat": voter.wilayat, "contest": contest,
-    })))
+    Ok(Json(Session {
+        token,
+        expires_ms,
+        wilayat: voter.wilayat,
+        contest,
+    }))
 }
 
 async fn style_for(board: &Board, wilayat: &WilayatId) -> Result<BallotStyle, Problem> {
@@ -310,8 +324,8 @@ async fn audit(
     ))
 }
 
-#[derive(Serialize)]
-struct MyBallot {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct MyBallot {
     index: u64,
     status: BallotStatus,
 }
@@ -332,8 +346,8 @@ struct ReceiptQuery {
     size: u64,
 }
 
-#[derive(Serialize)]
-struct ReceiptCheck {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ReceiptCheck {
     head: WitnessedHead,
     inclusion: InclusionProof,
     consistency: ConsistencyProof,
