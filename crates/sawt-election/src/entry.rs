@@ -414,8 +414,8 @@ pub fn phase_in(w: &crate::manifest::Windows, now_ms: u64, closed: bool) -> Phas
     }
 }
 
-/// The role a key holds in the election.
-fn role_of(m: &Manifest, key: &PublicKeyHex) -> Option<Role> {
+/// The role a key holds in the election, if any (a voter's credential holds none).
+pub fn role_of(m: &Manifest, key: &PublicKeyHex) -> Option<Role> {
     let a = &m.authorities;
     if key == &a.election_authority {
         return Some(Role::Authority);
@@ -438,13 +438,20 @@ fn role_of(m: &Manifest, key: &PublicKeyHex) -> Option<Role> {
     None
 }
 
+/// A role the manifest gives a key (election.md §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
+pub enum Role {
+    /// The election authority.
     Authority,
+    /// The registrar.
     Registrar,
+    /// The board operator.
     BoardOperator,
+    /// A witness.
     Witness,
+    /// Trustee `i`.
     Trustee(u32),
+    /// Mixer `i`.
     Mixer(u32),
 }
 

@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use sawt_election::manifest::{Manifest, Windows};
 use serde::Serialize;
 
-use crate::service::Board;
+use crate::service::{Board, SetupEntry};
 
 /// The election as a client starts from it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -26,6 +26,10 @@ pub struct ElectionView {
     pub phase: String,
     /// The windows, as extended by entries on the board.
     pub windows: Windows,
+    /// The entries a client sets up from: key generation, joint key, candidate lists,
+    /// window extensions and the close (service.md §1.5). A claim: the client fetches and
+    /// checks each.
+    pub setup: Vec<SetupEntry>,
     /// The manifest (election.md §3).
     #[schema(value_type = Object)]
     pub manifest: Manifest,
@@ -59,6 +63,7 @@ async fn election(State(board): State<Arc<Board>>) -> Json<ElectionView> {
             phase.to_string()
         },
         windows,
+        setup: board.setup_entries().await,
         manifest: board.manifest().clone(),
     })
 }

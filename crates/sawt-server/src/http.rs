@@ -107,7 +107,24 @@ fn not_found(what: &str) -> ApiError {
     api_error(StatusCode::NOT_FOUND, format!("no such {what}"))
 }
 
-async fn head(State(b): State<Arc<Board>>) -> Result<Json<WitnessedHead>, ApiError> {
+#[derive(Deserialize)]
+struct HeadQuery {
+    covering: Option<u64>,
+}
+
+/// The latest head; with `?covering=I`, a head covering entry `I`, signed on demand if the
+/// latest does not (board.md §8.5).
+async fn head(
+    State(b): State<Arc<Board>>,
+    Query(q): Query<HeadQuery>,
+) -> Result<Json<WitnessedHead>, ApiError> {
+    if let Some(index) = q.covering {
+        if index >= b.store().size() {
+            return Err(not_found("entry"));
+        }
+        let signed = b.head_covering(index).await?;
+        return Ok(Json(b.witnessed(signed).await?));
+    }
     b.witnessed_head()
         .await?
         .map(Json)

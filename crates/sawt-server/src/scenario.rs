@@ -64,6 +64,27 @@ impl Scenario {
         wilayats: usize,
         candidates: Option<u32>,
     ) -> Result<Scenario, BoardError> {
+        Self::build(url, wilayats, candidates, None).await
+    }
+
+    /// [`Scenario::new`] with every window moved so that voting (abroad) opens at
+    /// `voting_opens_ms`: for tests against a server that runs on the real clock, whose earlier
+    /// phases the hand-driven clock goes through in the past.
+    pub async fn voting_opens_at(
+        url: &str,
+        wilayats: usize,
+        candidates: Option<u32>,
+        voting_opens_ms: u64,
+    ) -> Result<Scenario, BoardError> {
+        Self::build(url, wilayats, candidates, Some(voting_opens_ms)).await
+    }
+
+    async fn build(
+        url: &str,
+        wilayats: usize,
+        candidates: Option<u32>,
+        voting_opens_ms: Option<u64>,
+    ) -> Result<Scenario, BoardError> {
         let pk = |s: u8| PublicKeyHex::from_key(&party_key(s).verifying_key());
         let mut manifest = sawt_registry::sample::manifest(
             Authorities {
@@ -73,6 +94,22 @@ impl Scenario {
             },
             wilayats,
         );
+        if let Some(opens) = voting_opens_ms {
+            let w = &mut manifest.windows;
+            let start = w.voting_abroad.start_ms;
+            for win in [
+                &mut w.registration,
+                &mut w.candidacy,
+                &mut w.key_generation,
+                &mut w.campaign,
+                &mut w.voting_abroad,
+                &mut w.voting_home,
+            ] {
+                for t in [&mut win.start_ms, &mut win.end_ms] {
+                    *t = (*t as i128 + opens as i128 - start as i128) as u64;
+                }
+            }
+        }
         if let Some(n) = candidates {
             let c = &mut manifest.contests[0];
             c.candidates = (1..=n)

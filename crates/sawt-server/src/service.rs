@@ -55,9 +55,21 @@ struct State {
     windows: Option<sawt_election::manifest::Windows>,
     /// Each contest's tally so far, by the entries that make it.
     progress: HashMap<String, ContestProgress>,
+    /// The entries a client needs to set up from: key generation, joint key, candidate
+    /// lists, window extensions and the close, in log order.
+    setup: Vec<SetupEntry>,
     announcements: Vec<sawt_crypto::dkg::Announcement>,
     dealings: Vec<sawt_crypto::dkg::Dealing>,
     complaints: Vec<sawt_crypto::dkg::Complaint>,
+}
+
+/// An entry a client sets up from (`GET /v1/election`, service.md §1.5): its index and kind.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SetupEntry {
+    /// Its index in the log.
+    pub index: u64,
+    /// Its kind (election.md §5.4).
+    pub kind: String,
 }
 
 /// A receipt for an appended entry.
@@ -359,6 +371,11 @@ impl Board {
     pub async fn tally_progress(&self) -> (bool, HashMap<String, ContestProgress>) {
         let state = self.state.read().await;
         (state.closed, state.progress.clone())
+    }
+
+    /// The entries a client sets up from, in log order.
+    pub async fn setup_entries(&self) -> Vec<SetupEntry> {
+        self.state.read().await.setup.clone()
     }
 
     /// The candidate lists published on the board so far.
@@ -754,6 +771,21 @@ fn apply(
 ) {
     fn progress<'s>(state: &'s mut State, contest: &str) -> &'s mut ContestProgress {
         state.progress.entry(contest.to_owned()).or_default()
+    }
+    if matches!(
+        body,
+        EntryBody::KeyGenAnnouncement(_)
+            | EntryBody::KeyGenDealing(_)
+            | EntryBody::KeyGenComplaint(_)
+            | EntryBody::JointKey { .. }
+            | EntryBody::CandidateList { .. }
+            | EntryBody::WindowExtension(_)
+            | EntryBody::Close { .. }
+    ) {
+        state.setup.push(SetupEntry {
+            index,
+            kind: body.kind().to_owned(),
+        });
     }
     match body {
         EntryBody::Tally { contest, .. } => progress(state, contest).tally = Some(index),

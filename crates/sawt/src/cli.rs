@@ -38,6 +38,8 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::registry_cli::RegistryCommand,
     },
+    /// A voter's device: enrol, see the ballot, cast or audit, check receipts and audits.
+    Voter(crate::voter_cli::VoterArgs),
     /// Measure performance.
     Bench {
         /// Which part to measure.
@@ -81,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Witness(args) => crate::board_cli::witness(&args),
         Command::Mirror(args) => crate::board_cli::mirror(&args),
         Command::Registry { command } => crate::registry_cli::registry(&command),
+        Command::Voter(args) => crate::voter_cli::voter(&args),
         Command::Bench {
             part:
                 BenchPart::Crypto {
@@ -106,7 +109,11 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sawt: {e:#}");
-            ExitCode::FAILURE
+            if e.is::<crate::voter_cli::ServiceMisbehaved>() {
+                ExitCode::from(crate::voter_cli::MISBEHAVIOUR_EXIT)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

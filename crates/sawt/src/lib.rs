@@ -7,6 +7,8 @@
 //!   board, and the tools observers run against it.
 //! * `sawt registry generate|import` — the electoral roll: a synthetic national roll, and
 //!   the civil registry's export imported with a progress bar.
+//! * `sawt voter enrol|ballot|prepare|cast|audit|check-audit|receipt|status|complaint` — a
+//!   voter's device over `sawt-client`.
 //! * `sawt bench mix [--json]` — the verifiable shuffle and a whole mixnet tally.
 //! * `sawt bench board [--json]` — the board's storage: append rate and proof latency on
 //!   SQLite and PostgreSQL.
@@ -19,3 +21,4 @@ pub mod cli;
 pub mod demo;
 pub mod registry_cli;
 pub mod serve_cli;
+pub mod voter_cli;
