@@ -29,6 +29,17 @@ use crate::wire;
 /// The voter session label (service.md §1.3).
 pub const VOTER_SESSION_LABEL: &[u8] = b"sawt/v1/voter-session\n";
 
+/// The message a credential signs to open a session (service.md §2.2):
+/// `label ‖ E ‖ credential ‖ u64le(expires_ms) ‖ challenge`, 126 bytes.
+pub fn session_message(election: &[u8; 32], c: &wire::Challenge) -> Vec<u8> {
+    let mut m = VOTER_SESSION_LABEL.to_vec();
+    m.extend_from_slice(election);
+    m.extend_from_slice(c.credential.bytes());
+    m.extend_from_slice(&c.expires_ms.to_le_bytes());
+    m.extend_from_slice(&c.challenge.0);
+    m
+}
+
 /// The device's clock, ms since the epoch (entries' timestamps; complaints).
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -251,12 +262,10 @@ impl<T: Transport> Voter<T> {
         if c.credential != self.device.credential {
             return Err(Misbehaviour::new("V2", "the challenge names another credential").into());
         }
-        let mut m = VOTER_SESSION_LABEL.to_vec();
-        m.extend_from_slice(&self.election.id());
-        m.extend_from_slice(self.device.credential.bytes());
-        m.extend_from_slice(&c.expires_ms.to_le_bytes());
-        m.extend_from_slice(&c.challenge.0);
-        let signature = Hex64(key.sign(&m).to_bytes());
+        let signature = Hex64(
+            key.sign(&session_message(&self.election.id(), &c))
+                .to_bytes(),
+        );
         let session = self
             .api
             .session(&wire::Answer {

@@ -4,8 +4,10 @@
 //! its key generated through the board; `--ballots` voters enrolled, each with a session, and
 //! each ballot (encrypted with every proof, signed) prepared before the timed phase. Then
 //! `--clients` (64) concurrent clients post them to `POST /v1/voter/ballots` of the server on
-//! loopback in the same process (the whole service: metrics, limits, timeouts), each waiting for its receipt (durable, with a signed head and
-//! an inclusion proof) before sending the next; every receipt is checked afterwards.
+//! loopback in the same process (the whole service: metrics, limits, timeouts), each waiting
+//! for its receipt (durable, with a signed head and an inclusion proof) before sending the
+//! next; every receipt is checked afterwards. The clients are `sawt-client`'s: its transport,
+//! its session message, and its receipt checks (service.md §4.2 R1–R6).
 //!
 //! * `cast.http`: ballots accepted per second (`per_s`); `us` is wall time per ballot;
 //!   `p50_us`/`p99_us` one cast's latency as its client sees it.
@@ -19,12 +21,15 @@ use std::time::Instant;
 use anyhow::{Context as _, ensure};
 use ed25519_dalek::{Signer, SigningKey};
 use rayon::prelude::*;
-use sawt_board::hash::leaf_hash;
+use sawt_client::Api;
+use sawt_client::election::Election;
+use sawt_client::receipts::check_receipt;
+use sawt_client::transport::{HttpTransport, Request};
+use sawt_client::voter::session_message;
+use sawt_client::wire::{Answer, Receipt};
 use sawt_election::entry::{EntryBody, SignedEntry};
 use sawt_election::keys::{Hex64, PublicKeyHex};
-use sawt_server::scenario::{Scenario, party_key, voter_key};
-use sawt_server::voter::Receipt;
-use sawt_server::voter::session::{Answer, Challenge, signed_message};
+use sawt_server::scenario::{Scenario, voter_key};
 use serde_json::json;
 
 use super::board::Target;
@@ -119,14 +124,20 @@ async fn run(args: &CastArgs, postgres: Option<&str>) -> anyhow::Result<Measured
     s.open_voting();
 
     // Ballots, prepared on every core: each voter picks one candidate.
-    let ballots: Vec<Vec<u8>> = voters
+    let (ballots, codes): (Vec<Vec<u8>>, Vec<String>) = voters
         .par_iter()
         .enumerate()
-        .map(|(i, k)| {
+        .map(|(i, k)| -> anyhow::Result<(Vec<u8>, String)> {
             let choice = vec![contest.candidates[i % contest.candidates.len()].id.clone()];
-            s.ballot(k, &wilayat, &choice).map(|(b, _)| b)
+            let bytes = s.ballot(k, &wilayat, &choice)?.0;
+            let EntryBody::Ballot(b) = Scenario::decode(&bytes).entry.body else {
+                anyhow::bail!("not a ballot")
+            };
+            Ok((bytes, b.tracking_code()?))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
 
     // The verify-only rate: what the gate checks of each ballot, on every core.
     let key = s.public_key;
@@ -166,52 +177,29 @@ async fn run(args: &CastArgs, postgres: Option<&str>) -> anyhow::Result<Measured
         )
         .await
     });
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.clients)
-        .build()?;
+    let api = Api::new(HttpTransport::new(&base)?);
+    let election = Election::from_manifest_entry(s.election, &api.entry(0).await?)?;
 
     // Sessions, before the timed phase.
     let mut tokens = Vec::with_capacity(voters.len());
     for (k, cred) in voters.iter().zip(&creds) {
-        let c: Challenge = client
-            .post(format!("{base}/v1/voter/challenge"))
-            .json(&json!({ "credential": cred }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let c = api.challenge(cred).await?;
         let answer = Answer {
-            signature: Hex64(k.sign(&signed_message(&s.election, &c)).to_bytes()),
+            signature: Hex64(k.sign(&session_message(&s.election, &c)).to_bytes()),
             challenge: c,
         };
-        let t: serde_json::Value = client
-            .post(format!("{base}/v1/voter/session"))
-            .json(&answer)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        tokens.push(t["token"].as_str().context("a token")?.to_owned());
+        tokens.push(api.session(&answer).await?.token);
     }
 
     // The timed phase: `clients` workers, each casting its share in turn.
     // Bodies as shared bytes, and receipts kept as bytes until after the timing: the figure
     // measures the server, not the clients.
-    let work: Arc<Vec<(axum::body::Bytes, String)>> = Arc::new(
-        ballots
-            .into_iter()
-            .map(axum::body::Bytes::from)
-            .zip(tokens)
-            .collect(),
-    );
+    let work: Arc<Vec<(Vec<u8>, String)>> = Arc::new(ballots.into_iter().zip(tokens).collect());
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..args.clients)
         .map(|_| {
-            let (work, next, client, base) =
-                (work.clone(), next.clone(), client.clone(), base.clone());
+            let (work, next, api) = (work.clone(), next.clone(), api.clone());
             tokio::spawn(async move {
                 let mut out = Vec::new();
                 loop {
@@ -220,17 +208,14 @@ async fn run(args: &CastArgs, postgres: Option<&str>) -> anyhow::Result<Measured
                         break;
                     };
                     let t = Instant::now();
-                    let res = client
-                        .post(format!("{base}/v1/voter/ballots"))
-                        .bearer_auth(token)
-                        .header("content-type", "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await?;
-                    let status = res.status();
-                    let body = res.bytes().await?;
-                    ensure!(status == reqwest::StatusCode::CREATED, "cast {i}: {status}");
-                    out.push((i, t.elapsed().as_secs_f64() * 1e6, body));
+                    let receipt = api
+                        .call(
+                            Request::post_bytes("/v1/voter/ballots", body.clone())
+                                .with_bearer(token),
+                        )
+                        .await
+                        .with_context(|| format!("cast {i}"))?;
+                    out.push((i, t.elapsed().as_secs_f64() * 1e6, receipt));
                 }
                 anyhow::Ok(out)
             })
@@ -244,16 +229,10 @@ async fn run(args: &CastArgs, postgres: Option<&str>) -> anyhow::Result<Measured
     server.abort();
     ensure!(results.len() == work.len(), "not every ballot was accepted");
 
-    // Every receipt: a signed head covering the ballot, and its inclusion proof.
-    let operator = party_key(3).verifying_key();
+    // Every receipt, as a voter's device checks it (R1–R6).
     for (i, _, body) in &results {
         let r: Receipt = serde_json::from_slice(body).with_context(|| format!("receipt {i}"))?;
-        r.head.signed.verify(&operator)?;
-        r.inclusion.verify(
-            &leaf_hash(&work[*i].0),
-            r.head.signed.head.size,
-            &r.head.signed.head.root,
-        )?;
+        check_receipt(&election, &work[*i].0, &codes[*i], &r)?;
     }
     let mut latencies: Vec<f64> = results.iter().map(|(_, us, _)| *us).collect();
     latencies.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
