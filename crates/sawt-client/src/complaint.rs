@@ -47,6 +47,8 @@ pub struct ComplaintBody {
     pub received: Option<WitnessedHead>,
     /// The consistency proof served, if any.
     pub consistency: Option<ConsistencyProof>,
+    /// The inclusion proof served for the ballot under `received`, for `L2`.
+    pub inclusion: Option<InclusionProof>,
     /// The entry the service showed at the receipt's index under `received`, if it differs
     /// from the one sent (hexadecimal), with its inclusion proof.
     pub other_entry: Option<String>,
@@ -163,6 +165,12 @@ impl Complaint {
                     .map_err(|m| format!("the receipt itself fails {}: {}", m.check, m.detail))?;
                 board_signed(&received.signed)?;
                 let h = &received.signed.head;
+                let served = b.inclusion.as_ref().ok_or("no inclusion proof enclosed")?;
+                if served.index == r.index
+                    && served.verify(&leaf_hash(&entry), h.size, &h.root).is_ok()
+                {
+                    return Err("the ballot is proved under the head enclosed".into());
+                }
                 if let (Some(other), Some(proof)) = (&b.other_entry, &b.other_inclusion) {
                     let other =
                         hex::decode(other).map_err(|_| "the other entry is not hexadecimal")?;

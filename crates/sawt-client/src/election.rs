@@ -40,6 +40,8 @@ impl Election {
                 hex::encode(anchor)
             )));
         }
+        m.validate()
+            .map_err(|err| bad(format!("the manifest is not valid: {err}")))?;
         if role_of(m, &e.entry.author) != Some(Role::Authority) {
             return Err(bad(
                 "the manifest is not signed by its election authority".into()
@@ -84,7 +86,7 @@ impl Election {
             .map_err(|e| Misbehaviour::new(check, format!("head of size {}: {e}", h.head.size)))?;
         if h.head.election != self.id {
             return Err(Misbehaviour::new(
-                check,
+                if check == "R1" { "R2" } else { check },
                 format!("head of size {} is another election's", h.head.size),
             ));
         }

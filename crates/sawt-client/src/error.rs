@@ -4,7 +4,7 @@
 
 use crate::transport::TransportError;
 
-/// An answer of the service that fails one of the client's checks (client.md §6). The
+/// An answer of the service that fails one of the client's checks (client.md §8.3). The
 /// service is not trusted: this is evidence, and the client stops following it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the service misbehaved ({check}): {detail}")]

@@ -56,11 +56,18 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// The default: 64 MiB, 3 passes, 1 lane (RFC 9106 §4's second choice).
+    /// The default: 64 MiB, 3 passes, 1 lane (the memory and passes of RFC 9106 §4's second
+    /// recommended option, on one lane: a phone derives it once per use).
     pub const DEFAULT: KdfParams = KdfParams {
         m_kib: 64 * 1024,
         t: 3,
         p: 1,
+    };
+    /// The most a stored seal may ask for: a changed file cannot make opening cost more.
+    pub const MAX: KdfParams = KdfParams {
+        m_kib: 1024 * 1024,
+        t: 10,
+        p: 8,
     };
     /// Cheap, for tests only.
     pub const FOR_TESTS: KdfParams = KdfParams {
@@ -163,7 +170,16 @@ impl SecretStore for Passphrase {
         if sealed.format != SEALED_FORMAT {
             return Err(KeyStoreError::Format(sealed.format.clone()));
         }
+        let k = sealed.kdf;
+        if k.m_kib > KdfParams::MAX.m_kib || k.t > KdfParams::MAX.t || k.p > KdfParams::MAX.p {
+            return Err(KeyStoreError::Format(
+                "key-derivation cost out of bounds".into(),
+            ));
+        }
         let salt = hex::decode(&sealed.salt).map_err(|_| KeyStoreError::Open)?;
+        if salt.len() != 16 {
+            return Err(KeyStoreError::Open);
+        }
         let bytes = hex::decode(&sealed.sealed).map_err(|_| KeyStoreError::Open)?;
         let cipher = self.cipher(sealed.kdf, &salt)?;
         let plain = Zeroizing::new(

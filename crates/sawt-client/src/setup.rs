@@ -144,6 +144,13 @@ pub async fn load<T: Transport>(
     head: &sawt_board::head::SignedTreeHead,
 ) -> Result<Setup, ClientError> {
     let head = *head;
+    let (first, _) = fetch_proved(api, election, &head, "C1", 0).await?;
+    if !matches!(&first.entry.body, EntryBody::Manifest(m) if m.hash().ok() == Some(election.id()))
+    {
+        return Err(
+            Misbehaviour::new("C1", "entry 0 under the head is not the manifest of E").into(),
+        );
+    }
     let manifest = election.manifest();
     let mut setup = Setup {
         key: None,

@@ -390,12 +390,17 @@ impl<T: Transport> Voter<T> {
     ) -> Result<BallotRecord, ClientError> {
         let key = self.device.signing_key(store)?;
         let audit = opening.is_some();
+        if prepared.ballot.tracking_code().ok().as_deref() != Some(&prepared.tracking_code) {
+            return Err(ClientError::State(
+                "the prepared ballot does not match its tracking code: prepare again".into(),
+            ));
+        }
         let body = match opening {
             Some(opening) => EntryBody::AuditedBallot {
-                ballot: prepared.ballot,
+                ballot: prepared.ballot.clone(),
                 opening,
             },
-            None => EntryBody::Ballot(prepared.ballot),
+            None => EntryBody::Ballot(prepared.ballot.clone()),
         };
         let bytes = Entry {
             format: ENTRY_FORMAT.into(),
@@ -407,15 +412,33 @@ impl<T: Transport> Voter<T> {
         .sign(&key)
         .and_then(|e| e.canonical_bytes())
         .map_err(|e| ClientError::State(e.to_string()))?;
-        let session = self.session(store).await?;
+        let session = match self.session(store).await {
+            Ok(s) => s,
+            Err(e) => {
+                self.device.prepared = Some(prepared);
+                return Err(e);
+            }
+        };
         let receipt = match self.api.submit_ballot(&session.token, &bytes, audit).await {
             Ok(r) => r,
             Err(ClientError::Transport(_))
             | Err(ClientError::Refused(crate::error::Refused { status: 500.., .. })) => {
                 // The outcome is unknown (service.md §3.3): look the entry up by its hash.
-                self.recover(&bytes, &prepared.tracking_code).await?
+                // If it is not there, the ballot stays prepared: sending it again is safe
+                // (a late copy of its ciphertexts is refused as a duplicate).
+                match self.recover(&bytes, &prepared.tracking_code).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.device.prepared = Some(prepared);
+                        return Err(e);
+                    }
+                }
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                // A refusal appended nothing (service.md §3.3).
+                self.device.prepared = Some(prepared);
+                return Err(e);
+            }
         };
         let kind = if audit { Kind::Audit } else { Kind::Cast };
         let record = BallotRecord {
@@ -433,9 +456,22 @@ impl<T: Transport> Voter<T> {
             &prepared.tracking_code,
             &record.receipt,
         ) {
-            if m.check != "R1" {
+            if m.check != "R1" && m.check != "R2" {
                 let body = self.complaint_body(&record, m.check, &m.detail);
                 self.file(body, store)?;
+            }
+            // Is the ballot on the board after all (service.md §4.4)? Then the device keeps
+            // it, with a receipt it built itself, so that later checks and statuses see it.
+            if let Ok(own) = self.recover(&bytes, &prepared.tracking_code).await
+                && check_receipt(&self.election, &bytes, &prepared.tracking_code, &own).is_ok()
+            {
+                self.device.ballots.push(BallotRecord {
+                    index: own.index,
+                    confirmed_size: own.head.signed.head.size,
+                    witnessed: self.election.is_witnessed(&own.head),
+                    receipt: own,
+                    ..record
+                });
             }
             return Err(m.into());
         }
@@ -494,6 +530,7 @@ impl<T: Transport> Voter<T> {
             held: None,
             received: None,
             consistency: None,
+            inclusion: None,
             other_entry: None,
             other_inclusion: None,
             observed_ms: now_ms(),
@@ -531,7 +568,8 @@ impl<T: Transport> Voter<T> {
                         body.held = Some(record.receipt.head.signed);
                         body.consistency = Some(later.consistency.clone());
                     } else {
-                        // L2: what does the board show at the ballot's index?
+                        // L2: the proof served, and what the board shows at the index.
+                        body.inclusion = Some(later.inclusion.clone());
                         let size = later.head.signed.head.size;
                         if let (Ok(other), Ok(proof)) = (
                             self.api.entry(record.index).await,
@@ -631,6 +669,14 @@ pub async fn check_audit<T: Transport>(
         .lists
         .contest(election.manifest(), &ballot.contest)
         .ok_or_else(|| Misbehaviour::new("A2", format!("no contest {}", ballot.contest)))?;
+    let key = setup
+        .key
+        .ok_or_else(|| ClientError::State("the election key is not on the board yet".into()))?;
+    ballot
+        .verify(&election.id(), &contest, &key)
+        .map_err(|err| {
+            Misbehaviour::new("A2", format!("the audited ballot does not verify: {err}"))
+        })?;
     ballot
         .check_opening(&contest, setup.encryption_key()?, opening)
         .map_err(|err| {

@@ -197,7 +197,7 @@ fn every_receipt_check_fails_on_its_own_tampering() {
         ..r.head.signed.head
     }
     .sign(&key(3));
-    fails_with("R1", check_receipt(&w.election, &w.bytes, &w.code, &r));
+    fails_with("R2", check_receipt(&w.election, &w.bytes, &w.code, &r));
     let mut r = honest.clone();
     r.index = size;
     fails_with("R3", check_receipt(&w.election, &w.bytes, &w.code, &r));
@@ -293,6 +293,7 @@ fn complaint_body(w: &World, check: &str) -> ComplaintBody {
         held: None,
         received: None,
         consistency: None,
+        inclusion: None,
         other_entry: None,
         other_inclusion: None,
         observed_ms: 5,
@@ -376,6 +377,11 @@ fn complaints_hold_only_as_signed_and_only_for_what_failed() {
         .sign(&key(3)),
         cosignatures: vec![],
     });
+    // The proof served for the ballot fails under that head…
+    let mut served = InclusionProof::generate(&w.tree, w.index, size).unwrap();
+    served.path.clear();
+    l2.inclusion = Some(served);
+    // …and another entry is proved at its index.
     l2.other_entry = Some(hex::encode(&other_entry));
     l2.other_inclusion = Some(InclusionProof::generate(&forked_tree, w.index, size).unwrap());
     let c = Complaint::sign(l2, &w.voter).unwrap();

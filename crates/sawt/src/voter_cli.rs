@@ -159,8 +159,16 @@ fn load(path: &Path) -> anyhow::Result<DeviceFile> {
             path.display()
         )
     })?;
-    serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not a device file", path.display()))
+    let f: DeviceFile = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a device file", path.display()))?;
+    if f.device.format != sawt_client::device::DEVICE_FORMAT {
+        bail!(
+            "{} is a device file of another format: {}",
+            path.display(),
+            f.device.format
+        );
+    }
+    Ok(f)
 }
 
 fn save(path: &Path, f: &DeviceFile) -> anyhow::Result<()> {
@@ -260,18 +268,23 @@ pub fn voter(args: &VoterArgs) -> anyhow::Result<()> {
     rt.block_on(run(args))
 }
 
-fn service_error(e: ClientError, complaints: usize, device: &Path) -> anyhow::Error {
+/// A client error for the command line: a misbehaviour gets its own exit code and names
+/// the complaint files written for it (`new`: their numbers).
+fn service_error(e: ClientError, new: std::ops::Range<usize>, device: &Path) -> anyhow::Error {
     match e {
         ClientError::Misbehaviour(m) => {
-            let written = if complaints > 0 {
-                format!(
-                    "; complaint written to {}",
+            let files: Vec<String> = new
+                .map(|n| {
                     device
-                        .with_file_name(format!("complaint-{complaints}.json"))
+                        .with_file_name(format!("complaint-{n}.json"))
                         .display()
-                )
-            } else {
+                        .to_string()
+                })
+                .collect();
+            let written = if files.is_empty() {
                 String::new()
+            } else {
+                format!("; complaint written to {}", files.join(", "))
             };
             ServiceMisbehaved(format!("{m}{written}")).into()
         }
@@ -325,11 +338,11 @@ async fn run(args: &VoterArgs) -> anyhow::Result<()> {
             };
             let mut v = Voter::open(api, device)
                 .await
-                .map_err(|e| service_error(e, 0, &args.device))?;
+                .map_err(|e| service_error(e, 0..0, &args.device))?;
             let enrolment = v
                 .enrol(&assertion)
                 .await
-                .map_err(|e| service_error(e, 0, &args.device))?;
+                .map_err(|e| service_error(e, 0..0, &args.device))?;
             save(
                 &args.device,
                 &DeviceFile {
@@ -362,7 +375,7 @@ async fn run(args: &VoterArgs) -> anyhow::Result<()> {
             let api = Api::new(HttpTransport::new(server)?);
             let f = sawt_client::voter::check_audit(&api, anchor(election)?, *index)
                 .await
-                .map_err(|e| service_error(e, 0, &args.device))?;
+                .map_err(|e| service_error(e, 0..0, &args.device))?;
             if let Some(code) = tracking_code
                 && code != &f.tracking_code
             {
@@ -393,7 +406,8 @@ async fn run(args: &VoterArgs) -> anyhow::Result<()> {
             )
             .context("not a complaint file")?;
             let api = Api::new(HttpTransport::new(server)?);
-            let e = Election::from_manifest_entry(anchor(election)?, &api.entry(0).await?)?;
+            let e = Election::from_manifest_entry(anchor(election)?, &api.entry(0).await?)
+                .map_err(|m| service_error(m.into(), 0..0, &args.device))?;
             let finding = c
                 .check(&e)
                 .map_err(|why| anyhow!("the complaint does not hold: {why}"))?;
@@ -432,7 +446,7 @@ async fn with_device(
     let api = Api::new(HttpTransport::new(&file.server)?);
     let mut v = Voter::open(api, file.device.clone())
         .await
-        .map_err(|e| service_error(e, 0, &args.device))?;
+        .map_err(|e| service_error(e, 0..0, &args.device))?;
     let result = command(args, l, out, &mut v, &unlocked).await;
     v.sign_pending(&unlocked)?;
     // Whatever happened, keep what the device learnt: heads, receipts, complaints.
@@ -445,7 +459,13 @@ async fn with_device(
             serde_json::to_vec_pretty(c)?,
         )?;
     }
-    result.map_err(|e| service_error(e, file.device.complaints.len(), &args.device))
+    result.map_err(|e| {
+        service_error(
+            e,
+            before + 1..file.device.complaints.len() + 1,
+            &args.device,
+        )
+    })
 }
 
 async fn command(
