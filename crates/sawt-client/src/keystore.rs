@@ -78,7 +78,7 @@ impl KdfParams {
 }
 
 /// Seals and opens the device's secret.
-pub trait SecretStore {
+pub trait SecretStore: Send + Sync {
     /// Seals `secret`, bound to `public` (the key it belongs to).
     fn seal(&self, secret: &[u8; 32], public: &[u8; 32]) -> Result<Sealed, KeyStoreError>;
     /// Opens what [`SecretStore::seal`] sealed for `public`.

@@ -5,12 +5,14 @@
 //! concerns a ballot, kept as a signed [`Complaint`].
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use ed25519_dalek::Signer as _;
 use sawt_board::hash::leaf_hash;
 use sawt_board::head::WitnessedHead;
 use sawt_election::ballot::{Ballot, BallotOpening, BallotStyle};
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, Role, role_of};
+use sawt_election::geography::WilayatId;
 use sawt_election::keys::{Hex32, Hex64};
 use sawt_election::manifest::Contest;
 
@@ -53,7 +55,7 @@ pub struct Voter<T> {
     election: Election,
     /// The device's state: save it after every call.
     pub device: Device,
-    setup: Option<Setup>,
+    setup: Option<Arc<Setup>>,
     /// Complaints found where no key was at hand: signed by [`Voter::sign_pending`].
     pending: Vec<ComplaintBody>,
 }
@@ -130,15 +132,27 @@ impl<T: Transport> Voter<T> {
         &self.api
     }
 
+    /// A device for an election and setup already checked (by this process, for another
+    /// device: a kiosk, the demo's voters): nothing is fetched again.
+    pub fn with_setup(api: Api<T>, election: Election, setup: Arc<Setup>, device: Device) -> Self {
+        Voter {
+            api,
+            election,
+            device,
+            setup: Some(setup),
+            pending: Vec::new(),
+        }
+    }
+
     /// The setup, loaded and checked once per `Voter`.
-    pub async fn setup(&mut self) -> Result<&Setup, ClientError> {
+    pub async fn setup(&mut self) -> Result<Arc<Setup>, ClientError> {
         if self.setup.is_none() {
             let (view, last) = setup_view(&self.api, &self.election).await?;
             let head = self.head_covering(last).await?;
             let s = load(&self.api, &self.election, &view, &head.signed).await?;
-            self.setup = Some(s);
+            self.setup = Some(Arc::new(s));
         }
-        Ok(self.setup.as_ref().expect("just loaded"))
+        Ok(self.setup.clone().expect("just loaded"))
     }
 
     /// A verified head covering entry `index` (R1, R2, R7).
@@ -210,37 +224,56 @@ impl<T: Transport> Voter<T> {
             ));
         }
         let enrolled = self.api.enrol(assertion).await?;
-        let bad = |d: String| ClientError::from(Misbehaviour::new("V1", d));
         if enrolled.credential != self.device.credential {
-            return Err(bad("the service enrolled another credential".into()));
+            return Err(Misbehaviour::new("V1", "the service enrolled another credential").into());
         }
-        let head = self.head_covering(enrolled.entry_index).await?;
-        let (e, _) = fetch_proved(
-            &self.api,
-            &self.election,
-            &head.signed,
-            "V1",
+        self.check_enrolment(
             enrolled.entry_index,
+            Some(&enrolled.wilayat),
+            enrolled.revoked,
         )
-        .await?;
-        match &e.entry.body {
+        .await
+    }
+
+    /// Adopts an enrolment made out of band (the registrar's `credential-enrolment` entry
+    /// for this device's credential at `index`, e.g. at a registration office), after
+    /// checking it on the board (V1).
+    pub async fn adopt_enrolment(&mut self, index: u64) -> Result<Enrolment, ClientError> {
+        self.check_enrolment(index, None, None).await
+    }
+
+    /// V1: entry `index` is the registrar's enrolment of this credential (for `wilayat`, if
+    /// the service named one), proved under a verified head.
+    async fn check_enrolment(
+        &mut self,
+        index: u64,
+        wilayat: Option<&WilayatId>,
+        replaced: Option<sawt_election::keys::PublicKeyHex>,
+    ) -> Result<Enrolment, ClientError> {
+        let head = self.head_covering(index).await?;
+        let (e, _) = fetch_proved(&self.api, &self.election, &head.signed, "V1", index).await?;
+        let enrolled_for = match &e.entry.body {
             EntryBody::CredentialEnrolment {
                 credential,
-                wilayat,
+                wilayat: w,
             } if credential == &self.device.credential
-                && wilayat == &enrolled.wilayat
-                && role_of(self.election.manifest(), &e.entry.author) == Some(Role::Registrar) => {}
-            _ => {
-                return Err(bad(format!(
-                    "entry {} is not the registrar's enrolment of this credential for {}",
-                    enrolled.entry_index, enrolled.wilayat.0
-                )));
+                && wilayat.is_none_or(|x| x == w)
+                && role_of(self.election.manifest(), &e.entry.author) == Some(Role::Registrar) =>
+            {
+                w.clone()
             }
-        }
+            _ => {
+                return Err(Misbehaviour::new(
+                    "V1",
+                    format!("entry {index} is not the registrar's enrolment of this credential"),
+                )
+                .into());
+            }
+        };
         let enrolment = Enrolment {
-            wilayat: enrolled.wilayat,
-            entry_index: enrolled.entry_index,
-            replaced: enrolled.revoked,
+            wilayat: enrolled_for,
+            entry_index: index,
+            replaced,
         };
         self.device.enrolment = Some(enrolment.clone());
         Ok(enrolment)

@@ -45,7 +45,11 @@ fn demo_totals_equal_the_votes_cast_with_a_trustee_absent() {
         .unwrap()
         .lines()
         .count();
-    assert_eq!(lines, 1 + 150 + 10 + 1 + 150 + 1 + 1 + 4 + 1);
+    // Manifest, enrolments, key generation (5 + 5) and joint key, the ballots (150 counted,
+    // 15 superseded by a second vote, 6 audited), close, tally, 4 shares, result.
+    assert_eq!(lines, 1 + 150 + 10 + 1 + (150 + 15 + 6) + 1 + 1 + 4 + 1);
+    assert!(stdout.contains("(sawt-client) over HTTP"), "{stdout}");
+    assert!(stdout.contains("6 audited ballots checked from the board by a second device"));
     assert!(record.join("record/head.json").exists());
 }
 

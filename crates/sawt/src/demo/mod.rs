@@ -12,7 +12,9 @@
 //! The same voters then vote in the wilayat's municipal contest, tallied through a cascade
 //! of three mixers ([`mixnet`]).
 //!
-//! Later issues grow this into a whole election over HTTP with a bulletin board.
+//! Then the Shura ballots again, through the bulletin board, cast by each voter's device
+//! (`sawt-client`) over HTTP against the service on loopback, with audits and second votes
+//! ([`record`]). The tally issue grows this into a whole national election.
 
 mod mixnet;
 mod record;

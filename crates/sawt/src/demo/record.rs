@@ -1,9 +1,13 @@
 //! The demo's record: the same Shura ballots cast through the bulletin board.
 //!
 //! A board on an SQLite file in `--record DIR` gets the manifest (one wilayat, the demo's
-//! candidates), the trustees' key generation, the registrar's enrolments, every voter's
-//! signed ballot (checked by the board's gate: enrolment, contest, proofs, phase by the
-//! board's clock), the close, the tally, the trustees' decryption shares and the result.
+//! candidates), the trustees' key generation, the registrar's enrolments of credentials made
+//! on the voters' devices, then every voter's ballot, cast by `sawt-client` over HTTP against
+//! the service on loopback (the device checks the manifest against `E`, the election key
+//! against the key generation, and every receipt; some voters audit a ballot first, which a
+//! second device checks from the board, and some vote twice: the last ballot counts), the
+//! close, the tally of the counted ballots (the counting rule, `sawt_election::tally`), the
+//! trustees' decryption shares and the result.
 //! Three witnesses cosign the final head; the record is exported to `DIR/record` and checked
 //! back from the files alone: every entry's signature, the Merkle root against the signed
 //! head, the witness quorum, and the tally against the votes cast. The board's clock is set
@@ -22,15 +26,19 @@ use sawt_board::head::WitnessedHead;
 use sawt_board::proof::ConsistencyProof;
 use sawt_board::replica::Replica;
 use sawt_board::witness::Witness;
+use sawt_client::device::Device;
+use sawt_client::keystore::{KeyStoreError, Sealed, SecretStore};
+use sawt_client::transport::HttpTransport;
+use sawt_client::{Api, Voter};
 use sawt_crypto::dkg::{KeyGenOutcome, KeyGenParams, TrusteeSetup};
 use sawt_crypto::rand_core::Rng;
 use sawt_crypto::threshold::decrypt_small;
 use sawt_crypto::{Ciphertext, Context};
-use sawt_election::ballot::Ballot;
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, TallySum, split_ndjson};
 use sawt_election::geography::{Geography, Governorate, GovernorateId, Wilayat, WilayatId};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::*;
+use sawt_election::tally::CountingRule;
 use sawt_server::LogStore;
 use sawt_server::clock::{Clock, ManualClock};
 use sawt_server::service::Board;
@@ -174,13 +182,17 @@ pub(super) fn run(
     rt.block_on(async {
         let store = LogStore::open(&format!("sqlite://{}?mode=rwc", db_path.display())).await?;
         let first = SignedEntry::decode(&sign(election, &authority, EntryBody::Manifest(Box::new(manifest.clone())), t0)?)?;
-        let board = Board::create(store, &first, operator.clone(), clock.clone()).await?;
+        let board = Arc::new(Board::create(store, &first, operator.clone(), clock.clone()).await?);
 
-        // Registration: one credential per voter, made on the voter's device.
+        // Registration: one credential per voter, made on the voter's device (its key sealed
+        // in the device's keystore), enrolled by the registrar.
         clock.set(w(1).start_ms);
-        let voters: Vec<SigningKey> = (0..choices.len()).map(|_| fresh_key()).collect();
-        for v in &voters {
-            board.submit(&sign(election, &registrar, EntryBody::CredentialEnrolment { credential: pk(v), wilayat: wid.clone() }, clock.now_ms())?).await?;
+        let keystore = Arc::new(DeviceKeystore::default());
+        let devices: Vec<Device> = (0..choices.len()).map(|_| Device::new(election, keystore.as_ref())).collect::<Result<_, _>>()?;
+        let mut enrolments = Vec::with_capacity(devices.len());
+        for d in &devices {
+            let a = board.submit(&sign(election, &registrar, EntryBody::CredentialEnrolment { credential: d.credential.clone(), wilayat: wid.clone() }, clock.now_ms())?).await?;
+            enrolments.push(a.index);
         }
 
         // Key generation through the board.
@@ -209,46 +221,41 @@ pub(super) fn run(
         let outcome = KeyGenOutcome::compute(&params, &ctx, &anns, &dealings, &[])?;
         board.submit(&sign(election, &authority, EntryBody::JointKey { key: *outcome.joint_key.element(), verification_keys: outcome.verification_keys.clone() }, clock.now_ms())?).await?;
 
-        // Voting at home: every ballot goes through the board's gate.
+        // Voting at home, through the service on loopback: each voter's device (sawt-client)
+        // checks the election, casts, and checks its receipt.
         clock.set(w(7).start_ms);
-        let key = outcome.joint_key.prepare();
-        let now = clock.now_ms();
-        let entries: Vec<Vec<u8>> = voters
-            .par_iter()
-            .zip(choices)
-            .map(|(v, choice)| {
-                let ids: Vec<String> = choice.iter().enumerate().filter(|(_, x)| **x == 1).map(|(i, _)| contest.candidates[i].id.clone()).collect();
-                let (ballot, _) = Ballot::encrypt_with_rng(election, &contest, &key, &pk(v), &ids, &mut sawt_crypto::rng::os_rng())?;
-                sign(election, v, EntryBody::Ballot(ballot), now)
-            })
-            .collect::<anyhow::Result<_>>()?;
-        let board = Arc::new(board);
-        let mut tasks = tokio::task::JoinSet::new();
-        for bytes in entries {
-            let b = board.clone();
-            tasks.spawn(async move { b.submit(&bytes).await });
-        }
-        while let Some(r) = tasks.join_next().await {
-            r??;
-        }
+        let voted = vote(&board, election, &contest, devices, &enrolments, choices, keystore).await?;
 
         // Close, tally from the board's own ballots, decryption shares, result.
         clock.set(w(7).end_ms);
         board.submit(&sign(election, &authority, EntryBody::Close { ballots_until: board.store().size() }, clock.now_ms())?).await?;
-        let mut sums = vec![Ciphertext::sum(&[]); contest.candidates.len()];
+        // Two passes over the record: the counting rule, then the sums of what counts.
         let size = board.store().size();
+        let mut rule = CountingRule::new();
         let mut at = 0;
         while at < size {
             let page = board.store().entries(at..(at + sawt_server::MAX_PAGE).min(size)).await?;
-            at += page.len() as u64;
             for stored in page {
-                if let EntryBody::Ballot(b) = SignedEntry::decode(&stored.body)?.entry.body {
+                rule.observe(stored.index, &SignedEntry::decode(&stored.body)?.entry.body);
+                at += 1;
+            }
+        }
+        let mut sums = vec![Ciphertext::sum(&[]); contest.candidates.len()];
+        let mut at = 0;
+        while at < size {
+            let page = board.store().entries(at..(at + sawt_server::MAX_PAGE).min(size)).await?;
+            for stored in page {
+                at += 1;
+                if let EntryBody::Ballot(b) = SignedEntry::decode(&stored.body)?.entry.body
+                    && rule.counts(stored.index, b.credential.bytes())
+                {
                     for (sum, ct) in sums.iter_mut().zip(b.ciphertexts()) {
                         *sum = sum.add(ct);
                     }
                 }
             }
         }
+        ensure!(rule.counted() == choices.len(), "{} ballots count, not {}", rule.counted(), choices.len());
         board.submit(&sign(election, &authority, EntryBody::Tally { contest: contest.id.clone(), sums: sums.iter().map(|c| TallySum::from(*c)).collect() }, clock.now_ms())?).await?;
         let tally_ctx = ctx.clone().with(b"tally", contest.id.as_bytes());
         let mut posted = Vec::new();
@@ -302,13 +309,190 @@ pub(super) fn run(
             std::fs::write(keys.join(format!("witness-{}.key", i + 1)), hex::encode(wk.to_bytes()))?;
         }
         println!(
-            "\n[record] the Shura ballots again, through the bulletin board: {n} entries (manifest, {} enrolments, key generation, {} ballots checked by the board's gate, close, tally, {} decryption shares, result); head of size {n} signed and cosigned by 3 witnesses (quorum 2); exported to {} and re-verified from the files: every signature, the Merkle root, the quorum, and the result equal to the votes cast",
-            voters.len(),
+            "\n[record] the Shura ballots again, through the bulletin board: {n} entries (manifest, {} enrolments, key generation, {} ballots cast by the voters' devices (sawt-client) over HTTP and checked by the board's gate, {} of them superseded by a second vote, {} audited ballots checked from the board by a second device, close, tally of the last ballot of each voter, {} decryption shares, result); every receipt checked by its device; head of size {n} signed and cosigned by 3 witnesses (quorum 2); exported to {} and re-verified from the files: every signature, the Merkle root, the quorum, and the result equal to the votes cast",
             choices.len(),
+            choices.len() + voted.revotes,
+            voted.revotes,
+            voted.audits,
             posted.len(),
             record.display()
         );
         Ok(())
+    })
+}
+
+/// The devices' keystore: each device key held in process memory, as a phone's platform
+/// keystore holds it outside the app's files (the demo's voters share one process).
+#[derive(Default)]
+struct DeviceKeystore(
+    std::sync::Mutex<std::collections::HashMap<[u8; 32], zeroize::Zeroizing<[u8; 32]>>>,
+);
+
+impl SecretStore for DeviceKeystore {
+    fn seal(&self, secret: &[u8; 32], public: &[u8; 32]) -> Result<Sealed, KeyStoreError> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .insert(*public, zeroize::Zeroizing::new(*secret));
+        Ok(Sealed {
+            format: "sawt-demo/in-memory".into(),
+            kdf: sawt_client::keystore::KdfParams {
+                m_kib: 0,
+                t: 0,
+                p: 0,
+            },
+            salt: String::new(),
+            sealed: String::new(),
+        })
+    }
+
+    fn open(
+        &self,
+        _: &Sealed,
+        public: &[u8; 32],
+    ) -> Result<zeroize::Zeroizing<[u8; 32]>, KeyStoreError> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .get(public)
+            .cloned()
+            .ok_or(KeyStoreError::Open)
+    }
+}
+
+/// A voter's final choice, another choice (audited, or cast first and replaced), and its
+/// enrolment entry.
+type VoterPlan = (Vec<String>, Vec<String>, u64);
+
+/// What the voting did besides one ballot per voter.
+struct Voted {
+    revotes: usize,
+    audits: usize,
+}
+
+/// Every voter votes through `sawt-client` against the service on loopback: one device
+/// checks the election and its setup from the board (the manifest against `E`, the election
+/// key against the key generation) and the others share what it checked; each device adopts
+/// its enrolment after checking it on the board, every 25th audits a ballot first (checked by
+/// a second device from the board), every 10th casts a first ballot it then replaces, and all
+/// cast `choices` last, each receipt checked (R1–R7).
+async fn vote(
+    board: &Arc<Board>,
+    election: [u8; 32],
+    contest: &Contest,
+    devices: Vec<Device>,
+    enrolments: &[u64],
+    choices: &[Vec<u64>],
+    keystore: Arc<DeviceKeystore>,
+) -> anyhow::Result<Voted> {
+    let app = sawt_server::app::app(sawt_server::app::Parts {
+        board: board.clone(),
+        registry: None,
+        // Every device of the demo shares one address: its limit is raised.
+        limits: sawt_server::config::Limits {
+            per_address_per_s: 1_000_000,
+            ..Default::default()
+        },
+        cors_origins: vec![],
+        officials: vec![],
+    })
+    .map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    let api = Api::new(HttpTransport::new(&base)?);
+    let mut devices = devices.into_iter();
+    let mut first = Voter::open(api.clone(), devices.next().context("no voter")?).await?;
+    let setup = first.setup().await?;
+    let checked = first.election().clone();
+    let ids = |choice: &[u64]| -> Vec<String> {
+        choice
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| **x == 1)
+            .map(|(i, _)| contest.candidates[i].id.clone())
+            .collect()
+    };
+    let voters: Vec<Voter<HttpTransport>> = std::iter::once(first)
+        .chain(devices.map(|d| Voter::with_setup(api.clone(), checked.clone(), setup.clone(), d)))
+        .collect();
+    let audits = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let next = Arc::new(std::sync::Mutex::new(
+        voters.into_iter().enumerate().collect::<Vec<_>>(),
+    ));
+    let plan: Arc<Vec<VoterPlan>> = Arc::new(
+        (0..choices.len())
+            .map(|i| {
+                (
+                    ids(&choices[i]),
+                    ids(&choices[(i + 1) % choices.len()]),
+                    enrolments[i],
+                )
+            })
+            .collect(),
+    );
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..64 {
+        let (next, audits, keystore, plan) =
+            (next.clone(), audits.clone(), keystore.clone(), plan.clone());
+        workers.spawn(async move {
+            loop {
+                let Some((i, mut v)) = next.lock().expect("not poisoned").pop() else {
+                    return anyhow::Ok(());
+                };
+                let (last, other, enrolment) = &plan[i];
+                let store = keystore.as_ref();
+                v.adopt_enrolment(*enrolment).await?;
+                if i % 25 == 0 {
+                    v.prepare(other, store).await?;
+                    let (record, _) = v.audit(store).await?;
+                    audits
+                        .lock()
+                        .expect("not poisoned")
+                        .push((record.index, other.clone()));
+                }
+                if i % 10 == 0 {
+                    v.prepare(other, store).await?;
+                    v.cast(store).await?;
+                }
+                v.prepare(last, store).await?;
+                v.cast(store).await?;
+                if i == 0 {
+                    // One device checks everything again: its receipts under the latest head,
+                    // and which of its ballots counts.
+                    v.check_receipts(store).await?;
+                    let statuses = v.statuses(store).await?;
+                    ensure!(
+                        statuses.last().is_some_and(|s| s.status == "counted"),
+                        "the last ballot does not count"
+                    );
+                }
+            }
+        });
+    }
+    while let Some(r) = workers.join_next().await {
+        r??;
+    }
+    // A second device checks each audited ballot from the board alone.
+    let audits = std::mem::take(&mut *audits.lock().expect("not poisoned"));
+    for (index, chosen) in &audits {
+        let found = sawt_client::voter::check_audit(&api, election, *index).await?;
+        let found: Vec<String> = found.choices.into_iter().map(|c| c.0).collect();
+        ensure!(
+            &found == chosen,
+            "the audited ballot at {index} does not encode what was chosen"
+        );
+    }
+    server.abort();
+    Ok(Voted {
+        revotes: choices.len().div_ceil(10),
+        audits: audits.len(),
     })
 }
 
