@@ -249,3 +249,32 @@ async fn metrics_text(State(board): State<Arc<Board>>) -> Response {
     )
         .into_response()
 }
+
+/// The whole service for `board` (no registry, no officials) on an ephemeral loopback port,
+/// with every protection on but the per-address limit raised, since every client of a
+/// demo or a load test shares one address; its base URL and the server's task.
+pub async fn serve_on_loopback(
+    board: Arc<Board>,
+) -> std::io::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let app = app(Parts {
+        board,
+        registry: None,
+        limits: Limits {
+            per_address_per_s: 1_000_000,
+            ..Default::default()
+        },
+        cors_origins: vec![],
+        officials: vec![],
+    })
+    .map_err(std::io::Error::other)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    Ok((base, server))
+}

@@ -157,26 +157,7 @@ async fn run(args: &CastArgs, postgres: Option<&str>) -> anyhow::Result<Measured
 
     // The whole service on loopback, with every protection on (all clients share one
     // address here, so its per-address limit is raised).
-    let app = sawt_server::app::app(sawt_server::app::Parts {
-        board: s.board.clone(),
-        registry: None,
-        limits: sawt_server::config::Limits {
-            per_address_per_s: 1_000_000,
-            ..Default::default()
-        },
-        cors_origins: vec![],
-        officials: vec![],
-    })
-    .map_err(anyhow::Error::msg)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-    });
+    let (base, server) = sawt_server::app::serve_on_loopback(s.board.clone()).await?;
     let api = Api::new(HttpTransport::new(&base)?);
     let election = Election::from_manifest_entry(s.election, &api.entry(0).await?)?;
 

@@ -385,27 +385,7 @@ async fn vote(
     choices: &[Vec<u64>],
     keystore: Arc<DeviceKeystore>,
 ) -> anyhow::Result<Voted> {
-    let app = sawt_server::app::app(sawt_server::app::Parts {
-        board: board.clone(),
-        registry: None,
-        // Every device of the demo shares one address: its limit is raised.
-        limits: sawt_server::config::Limits {
-            per_address_per_s: 1_000_000,
-            ..Default::default()
-        },
-        cors_origins: vec![],
-        officials: vec![],
-    })
-    .map_err(anyhow::Error::msg)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-    });
+    let (base, server) = sawt_server::app::serve_on_loopback(board.clone()).await?;
     let api = Api::new(HttpTransport::new(&base)?);
     let mut devices = devices.into_iter();
     let mut first = Voter::open(api.clone(), devices.next().context("no voter")?).await?;
