@@ -55,6 +55,10 @@ pub struct Enrolment {
     pub entry_index: u64,
     /// The credential this enrolment replaced (revoked), if any.
     pub replaced: Option<PublicKeyHex>,
+    /// The enrolment's proof: a signed head of the board…
+    pub head: sawt_board::head::SignedTreeHead,
+    /// …and the entry's inclusion under it.
+    pub proof: sawt_board::proof::InclusionProof,
 }
 
 /// Cast or audited.

@@ -75,14 +75,14 @@ impl Setup {
 }
 
 /// Fetches entry `index`, checks it decodes for this election and is included in the tree of
-/// the verified head `head` (C3).
+/// the verified head `head` (C3); the entry and its inclusion proof.
 pub async fn fetch_proved<T: Transport>(
     api: &Api<T>,
     election: &Election,
     head: &sawt_board::head::SignedTreeHead,
     check: &'static str,
     index: u64,
-) -> Result<(SignedEntry, Vec<u8>), ClientError> {
+) -> Result<(SignedEntry, sawt_board::proof::InclusionProof), ClientError> {
     if index >= head.head.size {
         return Err(Misbehaviour::new(
             check,
@@ -114,7 +114,7 @@ pub async fn fetch_proved<T: Transport>(
                 ),
             )
         })?;
-    Ok((e, bytes))
+    Ok((e, proof))
 }
 
 /// The service's list of setup entries (`GET /v1/election`), for election `E` (C2); and

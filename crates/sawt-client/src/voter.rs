@@ -251,7 +251,7 @@ impl<T: Transport> Voter<T> {
         replaced: Option<sawt_election::keys::PublicKeyHex>,
     ) -> Result<Enrolment, ClientError> {
         let head = self.head_covering(index).await?;
-        let (e, _) = fetch_proved(&self.api, &self.election, &head.signed, "V1", index).await?;
+        let (e, proof) = fetch_proved(&self.api, &self.election, &head.signed, "V1", index).await?;
         let enrolled_for = match &e.entry.body {
             EntryBody::CredentialEnrolment {
                 credential,
@@ -274,6 +274,8 @@ impl<T: Transport> Voter<T> {
             wilayat: enrolled_for,
             entry_index: index,
             replaced,
+            head: head.signed,
+            proof,
         };
         self.device.enrolment = Some(enrolment.clone());
         Ok(enrolment)
