@@ -20,6 +20,7 @@ pub mod geography;
 pub mod keys;
 pub mod manifest;
 pub mod oman;
+pub mod results;
 pub mod tally;
 
 /// The plaintext values of a mixnet ballot choosing the candidates at `positions` (0-based

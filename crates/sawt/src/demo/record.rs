@@ -38,6 +38,7 @@ use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, TallySum
 use sawt_election::geography::{Geography, Governorate, GovernorateId, Wilayat, WilayatId};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::*;
+use sawt_election::results;
 use sawt_election::tally::CountingRule;
 use sawt_server::LogStore;
 use sawt_server::clock::{Clock, ManualClock};
@@ -228,7 +229,7 @@ pub(super) fn run(
 
         // Close, tally from the board's own ballots, decryption shares, result.
         clock.set(w(7).end_ms);
-        board.submit(&sign(election, &authority, EntryBody::Close { ballots_until: board.store().size() }, clock.now_ms())?).await?;
+        let close = board.submit(&sign(election, &authority, EntryBody::Close { ballots_until: board.store().size() }, clock.now_ms())?).await?.index;
         // Two passes over the record: the counting rule, then the sums of what counts.
         let size = board.store().size();
         let mut rule = CountingRule::new();
@@ -267,10 +268,22 @@ pub(super) fn run(
         let totals = decrypt_small(&outcome, &tally_ctx, &sums, &posted[..3], &sawt_crypto::dlog::DlogTable::new(choices.len() as u64))?;
         let cast: Vec<u64> = (0..contest.candidates.len()).map(|i| choices.iter().map(|c| c[i]).sum()).collect();
         ensure!(totals == cast, "the board's tally differs from the votes cast");
-        let mut order: Vec<usize> = (0..totals.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(totals[i]));
-        let elected: Vec<String> = order[..seats as usize].iter().map(|&i| contest.candidates[i].id.clone()).collect();
-        let blank = choices.iter().filter(|c| c.iter().all(|&x| x == 0)).count() as u64;
+        // Seats by the highest totals; a tie across the last seat is drawn by lot from the
+        // log's root at the close (election.md §5.11).
+        let ids: Vec<String> = contest.candidates.iter().map(|c| c.id.clone()).collect();
+        let allocation = results::allocate(&ids, &totals, contest.seats);
+        let draw = if allocation.open > 0 {
+            let root = board.store().root(close + 1).await?;
+            let seed = results::draw_seed(&election, &contest.id, close + 1, &root);
+            let order = results::draw_order(&seed, &allocation.tied);
+            board.submit(&sign(election, &authority, EntryBody::TieBreakDraw { contest: contest.id.clone(), tied: allocation.tied.clone(), seed: Hex32(seed), order: order.clone() }, clock.now_ms())?).await?;
+            Some(order)
+        } else {
+            None
+        };
+        let elected = results::elected(&allocation, draw.as_deref());
+        // Blank votes: the votes the counted ballots left unused (election.md §5.11).
+        let blank = rule.counted() as u64 * u64::from(contest.votes_per_voter) - totals.iter().sum::<u64>();
         board.submit(&sign(election, &authority, EntryBody::Result { contest: contest.id.clone(), totals: totals.clone(), blank, invalid: 0, elected, r#final: true }, clock.now_ms())?).await?;
 
         // The final head, cosigned by the three witnesses after checking consistency.
