@@ -77,6 +77,28 @@ impl<T: Transport> Api<T> {
             .await
     }
 
+    /// Entries `[start, start + limit)` (at most 1,000), their bytes: `GET /v1/board/entries`.
+    pub async fn entries(&self, start: u64, limit: u64) -> Result<Vec<Vec<u8>>, ClientError> {
+        let body = self
+            .call(Request::get(format!(
+                "/v1/board/entries?start={start}&limit={limit}"
+            )))
+            .await?;
+        Ok(sawt_election::entry::split_ndjson(&body))
+    }
+
+    /// Submits a signed entry (its canonical bytes): `POST /v1/board/entries`; its index.
+    pub async fn submit(&self, bytes: &[u8]) -> Result<u64, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Appended {
+            index: u64,
+        }
+        let a: Appended = self
+            .json(Request::post_bytes("/v1/board/entries", bytes.to_vec()))
+            .await?;
+        Ok(a.index)
+    }
+
     /// The latest head: `GET /v1/board/head`.
     pub async fn head(&self) -> Result<WitnessedHead, ClientError> {
         self.json(Request::get("/v1/board/head")).await

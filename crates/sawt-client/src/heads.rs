@@ -94,7 +94,7 @@ impl HeadBook {
                 let (old, new) = (a.min(b), a.max(b));
                 match api.consistency(old, new).await {
                     Ok(p) => Some(p),
-                    Err(ClientError::Refused(r)) if r.status < 500 => {
+                    Err(ClientError::Refused(r)) if r.status < 500 && r.status != 429 => {
                         return Err(Accepted::Conflict(Box::new(Conflict {
                             held: *held,
                             received: received.signed,
