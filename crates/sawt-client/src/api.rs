@@ -110,6 +110,11 @@ impl<T: Transport> Api<T> {
             .await
     }
 
+    /// A head of the committed size: `GET /v1/board/head?fresh=true` (board.md §8.5).
+    pub async fn fresh_head(&self) -> Result<WitnessedHead, ClientError> {
+        self.json(Request::get("/v1/board/head?fresh=true")).await
+    }
+
     /// The head of `size`: `GET /v1/board/heads/{size}`.
     pub async fn head_of(&self, size: u64) -> Result<WitnessedHead, ClientError> {
         self.json(Request::get(format!("/v1/board/heads/{size}")))

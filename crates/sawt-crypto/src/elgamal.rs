@@ -260,6 +260,13 @@ impl Ciphertext {
         Ok(Ciphertext { alpha, beta })
     }
 
+    /// A homomorphic sum as a tally posts it: any two elements, the identity pair (the
+    /// trivial encryption of zero, the sum of no ciphertexts, §4.3) included. Never use it for
+    /// a ballot's ciphertext, whose `α` must not be the identity ([`Ciphertext::new`]).
+    pub fn from_sum(alpha: Element, beta: Element) -> Self {
+        Ciphertext { alpha, beta }
+    }
+
     pub(crate) fn from_points(alpha: RistrettoPoint, beta: RistrettoPoint) -> Self {
         Ciphertext {
             alpha: alpha.into(),

@@ -64,6 +64,13 @@ pub struct TallySum {
     pub beta: Element,
 }
 
+impl TallySum {
+    /// The sum as a ciphertext to decrypt (the trivial pair allowed).
+    pub fn ciphertext(&self) -> Ciphertext {
+        Ciphertext::from_sum(self.alpha, self.beta)
+    }
+}
+
 impl From<Ciphertext> for TallySum {
     fn from(c: Ciphertext) -> Self {
         TallySum {

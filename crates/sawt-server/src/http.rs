@@ -110,15 +110,22 @@ fn not_found(what: &str) -> ApiError {
 #[derive(Deserialize)]
 struct HeadQuery {
     covering: Option<u64>,
+    #[serde(default)]
+    fresh: bool,
 }
 
 /// The latest head; with `?covering=I`, a head covering entry `I`, signed on demand if the
-/// latest does not (board.md §8.5).
+/// latest does not; with `?fresh=true`, a head of the committed size (board.md §8.5).
 async fn head(
     State(b): State<Arc<Board>>,
     Query(q): Query<HeadQuery>,
 ) -> Result<Json<WitnessedHead>, ApiError> {
-    if let Some(index) = q.covering {
+    let covering = match (q.covering, q.fresh) {
+        (Some(i), _) => Some(i),
+        (None, true) => b.store().size().checked_sub(1),
+        (None, false) => None,
+    };
+    if let Some(index) = covering {
         if index >= b.store().size() {
             return Err(not_found("entry"));
         }

@@ -166,7 +166,7 @@ pub const ROUTES: &[RouteDoc] = &[
     r("GET", "/openapi.json", "operations", Public, "This document.", None, 200),
     r("GET", "/v1/election", "public", Public, "The election: identifier, manifest, windows as extended, the phase now.", None, 200),
     // The board (observers; authors post signed entries).
-    r("GET", "/v1/board/head", "board", Public, "The latest signed tree head with its witnesses' cosignatures; with ?covering=I, a head covering entry I (signed on demand).", None, 200),
+    r("GET", "/v1/board/head", "board", Public, "The latest signed tree head with its witnesses' cosignatures; with ?covering=I, a head covering entry I, with ?fresh=true one of the committed size (signed on demand).", None, 200),
     r("GET", "/v1/board/heads/{size}", "board", Public, "The head of that size with its cosignatures.", None, 200),
     r("POST", "/v1/board/heads/{size}/cosignatures", "board", Public, "A witness's cosignature of that head.", Some("a cosignature"), 204),
     r("GET", "/v1/board/entries", "board", Public, "Entries [start, start + limit) as NDJSON (limit ≤ 1,000).", None, 200),

@@ -21,4 +21,5 @@ pub mod cli;
 pub mod demo;
 pub mod registry_cli;
 pub mod serve_cli;
+pub mod tally;
 pub mod voter_cli;

@@ -30,16 +30,13 @@ use sawt_client::device::Device;
 use sawt_client::keystore::{KeyStoreError, Sealed, SecretStore};
 use sawt_client::transport::HttpTransport;
 use sawt_client::{Api, Voter};
+use sawt_crypto::Context;
 use sawt_crypto::dkg::{KeyGenOutcome, KeyGenParams, TrusteeSetup};
 use sawt_crypto::rand_core::Rng;
-use sawt_crypto::threshold::decrypt_small;
-use sawt_crypto::{Ciphertext, Context};
-use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, TallySum, split_ndjson};
+use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, split_ndjson};
 use sawt_election::geography::{Geography, Governorate, GovernorateId, Wilayat, WilayatId};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::*;
-use sawt_election::results;
-use sawt_election::tally::CountingRule;
 use sawt_server::LogStore;
 use sawt_server::clock::{Clock, ManualClock};
 use sawt_server::service::Board;
@@ -225,66 +222,31 @@ pub(super) fn run(
         // Voting at home, through the service on loopback: each voter's device (sawt-client)
         // checks the election, casts, and checks its receipt.
         clock.set(w(7).start_ms);
-        let voted = vote(&board, election, &contest, devices, &enrolments, choices, keystore).await?;
+        let (base, server) = sawt_server::app::serve_on_loopback(board.clone()).await?;
+        let api = Api::new(HttpTransport::new(&base)?);
+        let voted = vote(&api, election, &contest, devices, &enrolments, choices, keystore).await?;
 
-        // Close, tally from the board's own ballots, decryption shares, result.
+        // The tally through the board, over HTTP: the close, the sums of the counted ballots
+        // (the last of each voter), each present trustee's decryption shares (each checks the
+        // sums against the record first), then the result with its seats.
         clock.set(w(7).end_ms);
-        let close = board.submit(&sign(election, &authority, EntryBody::Close { ballots_until: board.store().size() }, clock.now_ms())?).await?.index;
-        // Two passes over the record: the counting rule, then the sums of what counts.
-        let size = board.store().size();
-        let mut rule = CountingRule::new();
-        let mut at = 0;
-        while at < size {
-            let page = board.store().entries(at..(at + sawt_server::MAX_PAGE).min(size)).await?;
-            for stored in page {
-                rule.observe(stored.index, &SignedEntry::decode(&stored.body)?.entry.body);
-                at += 1;
-            }
-        }
-        let mut sums = vec![Ciphertext::sum(&[]); contest.candidates.len()];
-        let mut at = 0;
-        while at < size {
-            let page = board.store().entries(at..(at + sawt_server::MAX_PAGE).min(size)).await?;
-            for stored in page {
-                at += 1;
-                if let EntryBody::Ballot(b) = SignedEntry::decode(&stored.body)?.entry.body
-                    && rule.counts(stored.index, b.credential.bytes())
-                {
-                    for (sum, ct) in sums.iter_mut().zip(b.ciphertexts()) {
-                        *sum = sum.add(ct);
-                    }
-                }
-            }
-        }
-        ensure!(rule.counted() == choices.len(), "{} ballots count, not {}", rule.counted(), choices.len());
-        board.submit(&sign(election, &authority, EntryBody::Tally { contest: contest.id.clone(), sums: sums.iter().map(|c| TallySum::from(*c)).collect() }, clock.now_ms())?).await?;
-        let tally_ctx = ctx.clone().with(b"tally", contest.id.as_bytes());
-        let mut posted = Vec::new();
+        let by_authority = crate::tally::Author::new(election, authority.clone());
+        crate::tally::close(&api, &by_authority).await?;
+        let counted = crate::tally::count(&api, &manifest).await?;
+        ensure!(counted.rule.counted() == choices.len(), "{} ballots count, not {}", counted.rule.counted(), choices.len());
+        crate::tally::post_tallies(&api, &by_authority, &manifest, &counted).await?;
+        let (tallies, _) = crate::tally::tallies_and_shares(&api, counted.size).await?;
+        let mut posted = 0;
         for s in shares.iter().filter(|s| s.index() != absent) {
-            let d = s.decrypt_with_rng(&tally_ctx, &sums, &mut rng);
-            board.submit(&sign(election, &trustees[s.index() as usize - 1], EntryBody::DecryptionShares { contest: contest.id.clone(), shares: d.clone() }, clock.now_ms())?).await?;
-            posted.push(d);
+            let trustee = crate::tally::Author::new(election, trustees[s.index() as usize - 1].clone());
+            crate::tally::post_shares(&api, &trustee, s, &election, &counted, &tallies).await?;
+            posted += 1;
         }
-        let totals = decrypt_small(&outcome, &tally_ctx, &sums, &posted[..3], &sawt_crypto::dlog::DlogTable::new(choices.len() as u64))?;
+        let published = crate::tally::publish(&api, &by_authority, &manifest, &counted, true).await?;
+        server.abort();
+        let totals = &published.first().context("no result")?.totals;
         let cast: Vec<u64> = (0..contest.candidates.len()).map(|i| choices.iter().map(|c| c[i]).sum()).collect();
-        ensure!(totals == cast, "the board's tally differs from the votes cast");
-        // Seats by the highest totals; a tie across the last seat is drawn by lot from the
-        // log's root at the close (election.md §5.11).
-        let ids: Vec<String> = contest.candidates.iter().map(|c| c.id.clone()).collect();
-        let allocation = results::allocate(&ids, &totals, contest.seats);
-        let draw = if allocation.open > 0 {
-            let root = board.store().root(close + 1).await?;
-            let seed = results::draw_seed(&election, &contest.id, close + 1, &root);
-            let order = results::draw_order(&seed, &allocation.tied);
-            board.submit(&sign(election, &authority, EntryBody::TieBreakDraw { contest: contest.id.clone(), tied: allocation.tied.clone(), seed: Hex32(seed), order: order.clone() }, clock.now_ms())?).await?;
-            Some(order)
-        } else {
-            None
-        };
-        let elected = results::elected(&allocation, draw.as_deref());
-        // Blank votes: the votes the counted ballots left unused (election.md §5.11).
-        let blank = rule.counted() as u64 * u64::from(contest.votes_per_voter) - totals.iter().sum::<u64>();
-        board.submit(&sign(election, &authority, EntryBody::Result { contest: contest.id.clone(), totals: totals.clone(), blank, invalid: 0, elected, r#final: true }, clock.now_ms())?).await?;
+        ensure!(totals == &cast, "the board's tally differs from the votes cast");
 
         // The final head, cosigned by the three witnesses after checking consistency.
         let head = board.publish_head().await?;
@@ -327,7 +289,7 @@ pub(super) fn run(
             choices.len() + voted.revotes,
             voted.revotes,
             voted.audits,
-            posted.len(),
+            posted,
             record.display()
         );
         Ok(())
@@ -390,7 +352,7 @@ struct Voted {
 /// a second device from the board), every 10th casts a first ballot it then replaces, and all
 /// cast `choices` last, each receipt checked (R1–R7).
 async fn vote(
-    board: &Arc<Board>,
+    api: &Api<HttpTransport>,
     election: [u8; 32],
     contest: &Contest,
     devices: Vec<Device>,
@@ -398,8 +360,7 @@ async fn vote(
     choices: &[Vec<u64>],
     keystore: Arc<DeviceKeystore>,
 ) -> anyhow::Result<Voted> {
-    let (base, server) = sawt_server::app::serve_on_loopback(board.clone()).await?;
-    let api = Api::new(HttpTransport::new(&base)?);
+    let api = api.clone();
     let mut devices = devices.into_iter();
     let mut first = Voter::open(api.clone(), devices.next().context("no voter")?).await?;
     let setup = first.setup().await?;
@@ -482,7 +443,6 @@ async fn vote(
             "the audited ballot at {index} does not encode what was chosen"
         );
     }
-    server.abort();
     Ok(Voted {
         revotes: choices.len().div_ceil(10),
         audits: audits.len(),

@@ -1,0 +1,374 @@
+//! The homomorphic tally through the board, as the election authority and the trustees run it
+//! against the service over HTTP (election.md §5.10–§5.11): the authority closes voting, sums
+//! the counted ballots of each homomorphic contest and posts the sums; each trustee checks
+//! the sums against the record and posts its decryption shares with their proof; the
+//! authority combines `t` valid shares, allocates the seats, draws any tie by lot, and posts
+//! the results. Everything is read from the board and everything it writes goes through the
+//! board's gate; nothing here trusts the service.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, bail, ensure};
+use ed25519_dalek::SigningKey;
+use sawt_client::Api;
+use sawt_client::transport::Transport;
+use sawt_crypto::dkg::{KeyGenOutcome, KeyGenParams};
+use sawt_crypto::dlog::DlogTable;
+use sawt_crypto::threshold::{DecryptionShare, TrusteeKeyShare, decrypt_small};
+use sawt_crypto::{Ciphertext, Context};
+use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, TallySum};
+use sawt_election::keys::{Hex32, PublicKeyHex};
+use sawt_election::manifest::{Manifest, TallyMethod};
+use sawt_election::results;
+use sawt_election::tally::CountingRule;
+
+/// A key holder that signs entries of one election.
+pub struct Author {
+    election: [u8; 32],
+    key: SigningKey,
+}
+
+impl Author {
+    /// `key`, signing for `election`.
+    pub fn new(election: [u8; 32], key: SigningKey) -> Self {
+        Author { election, key }
+    }
+
+    /// The canonical bytes of `body` signed now.
+    pub fn sign(&self, body: EntryBody) -> anyhow::Result<Vec<u8>> {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis() as u64;
+        Ok(Entry {
+            format: ENTRY_FORMAT.into(),
+            election: Hex32(self.election),
+            author: PublicKeyHex::from_key(&self.key.verifying_key()),
+            timestamp_ms: at,
+            body,
+        }
+        .sign(&self.key)?
+        .canonical_bytes()?)
+    }
+}
+
+/// The decryption context of a contest's tally: `Context(E).with("tally", contest)`.
+pub fn tally_context(election: &[u8; 32], contest: &str) -> Context {
+    Context::new(election).with(b"tally", contest.as_bytes())
+}
+
+/// Calls `f` on every entry of the record before `size`, in log order, a page at a time.
+pub async fn for_each_entry<T: Transport>(
+    api: &Api<T>,
+    size: u64,
+    mut f: impl FnMut(u64, SignedEntry) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut at = 0;
+    while at < size {
+        let page = api.entries(at, (size - at).min(1000)).await?;
+        ensure!(!page.is_empty(), "the board served no entry at {at}");
+        for bytes in page {
+            f(at, SignedEntry::decode(&bytes)?)?;
+            at += 1;
+        }
+    }
+    Ok(())
+}
+
+/// What the record holds for the tally: the counting rule, the key generation's outcome,
+/// and each homomorphic contest's sums of counted ballots with their number.
+pub struct Counted {
+    /// The counting rule.
+    pub rule: CountingRule,
+    /// The key generation's outcome, recomputed from its entries.
+    pub outcome: KeyGenOutcome,
+    /// Per homomorphic contest: the sums, and how many ballots count.
+    pub sums: BTreeMap<String, (Vec<Ciphertext>, u64)>,
+    /// The record's size when read.
+    pub size: u64,
+}
+
+/// Reads the record (two passes): the counting rule, the key generation, then the sums.
+pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::Result<Counted> {
+    let size = api.fresh_head().await?.signed.head.size;
+    let mut rule = CountingRule::new();
+    let (mut anns, mut dealings, mut complaints) = (Vec::new(), Vec::new(), Vec::new());
+    for_each_entry(api, size, |i, e| {
+        rule.observe(i, &e.entry.body);
+        match e.entry.body {
+            EntryBody::KeyGenAnnouncement(a) => anns.push(a),
+            EntryBody::KeyGenDealing(d) => dealings.push(d),
+            EntryBody::KeyGenComplaint(c) => complaints.push(c),
+            _ => {}
+        }
+        Ok(())
+    })
+    .await?;
+    ensure!(rule.close().is_some(), "voting is not closed on the board");
+    let t = &manifest.trustees;
+    let params = KeyGenParams::new(t.threshold, t.members.len() as u32)?;
+    let election = manifest.hash()?;
+    let outcome = KeyGenOutcome::compute(
+        &params,
+        &Context::new(&election),
+        &anns,
+        &dealings,
+        &complaints,
+    )?;
+    let mut sums: BTreeMap<String, (Vec<Ciphertext>, u64)> = manifest
+        .contests
+        .iter()
+        .filter(|c| c.tally == TallyMethod::Homomorphic)
+        .map(|c| (c.id.clone(), (Vec::new(), 0)))
+        .collect();
+    for_each_entry(api, size, |i, e| {
+        if let EntryBody::Ballot(b) = e.entry.body
+            && rule.counts(i, b.credential.bytes())
+            && let Some((s, n)) = sums.get_mut(&b.contest)
+        {
+            let cts = b.ciphertexts();
+            if s.is_empty() {
+                *s = vec![Ciphertext::sum(&[]); cts.len()];
+            }
+            for (sum, ct) in s.iter_mut().zip(cts) {
+                *sum = sum.add(ct);
+            }
+            *n += 1;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Counted {
+        rule,
+        outcome,
+        sums,
+        size,
+    })
+}
+
+/// The authority closes voting: the close entry names its own index; its index.
+pub async fn close<T: Transport>(api: &Api<T>, authority: &Author) -> anyhow::Result<u64> {
+    // The close must be the next entry: its index is the committed size now.
+    let committed = api.fresh_head().await?.signed.head.size;
+    let index = api
+        .submit(&authority.sign(EntryBody::Close {
+            ballots_until: committed,
+        })?)
+        .await
+        .context("posting the close")?;
+    Ok(index)
+}
+
+/// The authority posts each homomorphic contest's sums (a contest with no counted ballot
+/// gets one trivial sum per candidate); the entries' indices by contest.
+pub async fn post_tallies<T: Transport>(
+    api: &Api<T>,
+    authority: &Author,
+    manifest: &Manifest,
+    counted: &Counted,
+) -> anyhow::Result<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    for (contest, (sums, _)) in &counted.sums {
+        let candidates = manifest
+            .contest(contest)
+            .map(|c| c.candidates.len())
+            .unwrap_or_default();
+        let sums: Vec<TallySum> = if sums.is_empty() {
+            vec![TallySum::from(Ciphertext::sum(&[])); candidates.max(1)]
+        } else {
+            sums.iter().map(|c| TallySum::from(*c)).collect()
+        };
+        let index = api
+            .submit(&authority.sign(EntryBody::Tally {
+                contest: contest.clone(),
+                sums,
+            })?)
+            .await
+            .with_context(|| format!("posting the tally of {contest}"))?;
+        out.insert(contest.clone(), index);
+    }
+    Ok(out)
+}
+
+/// A trustee decrypts every homomorphic contest's sums, after recomputing them from the
+/// record (it never decrypts what the authority posted without checking it), and posts its
+/// shares with their proof; the number of contests.
+pub async fn post_shares<T: Transport>(
+    api: &Api<T>,
+    trustee: &Author,
+    share: &TrusteeKeyShare,
+    election: &[u8; 32],
+    counted: &Counted,
+    posted: &BTreeMap<String, Vec<TallySum>>,
+) -> anyhow::Result<usize> {
+    let mut rng = sawt_crypto::rng::os_rng();
+    for (contest, (sums, _)) in &counted.sums {
+        let ours: Vec<TallySum> = sums.iter().map(|c| TallySum::from(*c)).collect();
+        let theirs = posted
+            .get(contest)
+            .with_context(|| format!("no tally of {contest} on the board"))?;
+        if !sums.is_empty() && &ours != theirs {
+            bail!("the tally of {contest} on the board is not the sum of its counted ballots");
+        }
+        let cts: Vec<Ciphertext> = theirs.iter().map(TallySum::ciphertext).collect();
+        let d = share.decrypt_with_rng(&tally_context(election, contest), &cts, &mut rng);
+        api.submit(&trustee.sign(EntryBody::DecryptionShares {
+            contest: contest.clone(),
+            shares: d,
+        })?)
+        .await
+        .with_context(|| format!("posting the shares of {contest}"))?;
+    }
+    Ok(counted.sums.len())
+}
+
+/// The tally entries and decryption shares on the board, by contest.
+pub async fn tallies_and_shares<T: Transport>(
+    api: &Api<T>,
+    from: u64,
+) -> anyhow::Result<(
+    BTreeMap<String, Vec<TallySum>>,
+    BTreeMap<String, Vec<DecryptionShare>>,
+)> {
+    let size = api.fresh_head().await?.signed.head.size.max(from);
+    let mut tallies = BTreeMap::new();
+    let mut shares: BTreeMap<String, Vec<DecryptionShare>> = BTreeMap::new();
+    for_each_entry(api, size, |_, e| {
+        match e.entry.body {
+            EntryBody::Tally { contest, sums } => {
+                tallies.insert(contest, sums);
+            }
+            EntryBody::DecryptionShares { contest, shares: s } => {
+                shares.entry(contest).or_default().push(s)
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+    .await?;
+    Ok((tallies, shares))
+}
+
+/// One contest's result as posted.
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The contest.
+    pub contest: String,
+    /// Votes per candidate, ballot order.
+    pub totals: Vec<u64>,
+    /// The elected.
+    pub elected: Vec<String>,
+    /// The tie-break draw's order, if there was one.
+    pub draw: Option<Vec<String>>,
+}
+
+/// The authority combines `t` valid shares of each contest, allocates the seats (drawing any
+/// tie across the last seat by lot from the log's root at the close) and posts the results.
+pub async fn publish<T: Transport>(
+    api: &Api<T>,
+    authority: &Author,
+    manifest: &Manifest,
+    counted: &Counted,
+    r#final: bool,
+) -> anyhow::Result<Vec<Published>> {
+    let election = manifest.hash()?;
+    let close = counted.rule.close().context("voting is not closed")?;
+    let (tallies, shares) = tallies_and_shares(api, counted.size).await?;
+    let t = manifest.trustees.threshold as usize;
+    let mut out = Vec::new();
+    for (contest_id, (_, counted_ballots)) in &counted.sums {
+        let contest = manifest
+            .contest(contest_id)
+            .with_context(|| format!("no contest {contest_id}"))?;
+        let sums = tallies
+            .get(contest_id)
+            .with_context(|| format!("no tally of {contest_id}"))?;
+        let cts: Vec<Ciphertext> = sums.iter().map(TallySum::ciphertext).collect();
+        let ctx = tally_context(&election, contest_id);
+        // Each trustee's first share whose proof verifies; the first t of them.
+        let mut valid: Vec<DecryptionShare> = Vec::new();
+        for s in shares.get(contest_id).into_iter().flatten() {
+            let vk = counted
+                .outcome
+                .verification_keys
+                .get((s.trustee as usize).wrapping_sub(1));
+            if let Some(vk) = vk
+                && !valid.iter().any(|v| v.trustee == s.trustee)
+                && s.verify(&ctx, vk, &cts).is_ok()
+            {
+                valid.push(s.clone());
+            }
+        }
+        ensure!(
+            valid.len() >= t,
+            "{contest_id}: {} valid decryption shares, {t} needed",
+            valid.len()
+        );
+        let totals = decrypt_small(
+            &counted.outcome,
+            &ctx,
+            &cts,
+            &valid[..t],
+            &DlogTable::new((*counted_ballots).max(1)),
+        )?;
+        let ids: Vec<String> = contest.candidates.iter().map(|c| c.id.clone()).collect();
+        let allocation = results::allocate(&ids, &totals, contest.seats);
+        let draw = if allocation.open > 0 {
+            let root = api
+                .head_covering(close)
+                .await
+                .ok()
+                .filter(|h| h.signed.head.size == close + 1)
+                .map(|h| h.signed.head.root);
+            let root = match root {
+                Some(r) => r,
+                None => root_at(api, close + 1).await?,
+            };
+            let seed = results::draw_seed(&election, contest_id, close + 1, &root);
+            let order = results::draw_order(&seed, &allocation.tied);
+            api.submit(&authority.sign(EntryBody::TieBreakDraw {
+                contest: contest_id.clone(),
+                tied: allocation.tied.clone(),
+                seed: Hex32(seed),
+                order: order.clone(),
+            })?)
+            .await?;
+            Some(order)
+        } else {
+            None
+        };
+        let elected = results::elected(&allocation, draw.as_deref());
+        let blank =
+            counted_ballots * u64::from(contest.votes_per_voter) - totals.iter().sum::<u64>();
+        api.submit(&authority.sign(EntryBody::Result {
+            contest: contest_id.clone(),
+            totals: totals.clone(),
+            blank,
+            invalid: 0,
+            elected: elected.clone(),
+            r#final,
+        })?)
+        .await?;
+        out.push(Published {
+            contest: contest_id.clone(),
+            totals,
+            elected,
+            draw,
+        });
+    }
+    Ok(out)
+}
+
+/// The log's root at `size`, recomputed from the entries (when no head of that size exists).
+async fn root_at<T: Transport>(api: &Api<T>, size: u64) -> anyhow::Result<[u8; 32]> {
+    let mut tree = sawt_board::tree::MemoryTree::new();
+    let mut at = 0;
+    while at < size {
+        let page = api.entries(at, (size - at).min(1000)).await?;
+        ensure!(!page.is_empty(), "the board served no entry at {at}");
+        for bytes in page {
+            tree.push(&bytes);
+            at += 1;
+        }
+    }
+    Ok(tree.root())
+}
