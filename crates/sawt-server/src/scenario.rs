@@ -47,6 +47,9 @@ pub struct Scenario {
     pub key: sawt_crypto::EncryptionKey,
     /// The election key `H`, for verification.
     pub public_key: sawt_crypto::PublicKey,
+    /// The trustees' key shares (trustee `i` at `i - 1`): what each holds after the key
+    /// generation.
+    pub shares: Vec<sawt_crypto::threshold::TrusteeKeyShare>,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -139,7 +142,7 @@ impl Scenario {
         .sign(&party_key(1))
         .map_err(|e| BoardError::Refused(e.to_string()))?;
         let board = Arc::new(Board::create(store, &first, party_key(3), clock.clone()).await?);
-        let public_key = generate_key(&board, &clock, &manifest, election).await?;
+        let (public_key, shares) = generate_key(&board, &clock, &manifest, election).await?;
         Ok(Scenario {
             board,
             clock,
@@ -147,6 +150,7 @@ impl Scenario {
             election,
             key: public_key.prepare(),
             public_key,
+            shares,
         })
     }
 
@@ -238,13 +242,20 @@ fn sign(election: [u8; 32], at: u64, author: &SigningKey, body: EntryBody) -> Ve
     .expect("entries of valid values encode")
 }
 
-/// Runs the key generation through the board by the trustees' keys; the election key.
+/// Runs the key generation through the board by the trustees' keys; the election key and
+/// the trustees' shares.
 async fn generate_key(
     board: &Board,
     clock: &ManualClock,
     manifest: &Manifest,
     election: [u8; 32],
-) -> Result<sawt_crypto::PublicKey, BoardError> {
+) -> Result<
+    (
+        sawt_crypto::PublicKey,
+        Vec<sawt_crypto::threshold::TrusteeKeyShare>,
+    ),
+    BoardError,
+> {
     clock.set(manifest.windows.key_generation.start_ms);
     let t = &manifest.trustees;
     let params = KeyGenParams::new(t.threshold, t.members.len() as u32)
@@ -269,9 +280,11 @@ async fn generate_key(
         board.submit(&bytes).await?;
     }
     let mut dealings = Vec::new();
+    let mut waiting = Vec::new();
     for s in setups {
-        let (_, d) = s.deal_with_rng(&ctx, &anns, &mut rng).map_err(refused)?;
+        let (w, d) = s.deal_with_rng(&ctx, &anns, &mut rng).map_err(refused)?;
         dealings.push(d);
+        waiting.push(w);
     }
     for d in &dealings {
         let bytes = sign(
@@ -294,5 +307,12 @@ async fn generate_key(
         },
     );
     board.submit(&bytes).await?;
-    Ok(outcome.joint_key)
+    let mut shares = Vec::new();
+    for w in waiting {
+        let (c, _) = w
+            .receive_with_rng(&ctx, &anns, &dealings, &mut rng)
+            .map_err(refused)?;
+        shares.push(c.finish(&ctx, &anns, &dealings, &[]).map_err(refused)?.0);
+    }
+    Ok((outcome.joint_key, shares))
 }
