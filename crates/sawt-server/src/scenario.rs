@@ -88,17 +88,8 @@ impl Scenario {
         candidates: Option<u32>,
         voting_opens_ms: Option<u64>,
     ) -> Result<Scenario, BoardError> {
-        let pk = |s: u8| PublicKeyHex::from_key(&party_key(s).verifying_key());
-        let mut manifest = sawt_registry::sample::manifest(
-            Authorities {
-                election_authority: pk(1),
-                registrar: pk(2),
-                board_operator: pk(3),
-            },
-            wilayats,
-        );
-        if let Some(opens) = voting_opens_ms {
-            let w = &mut manifest.windows;
+        let windows = voting_opens_ms.map(|opens| {
+            let mut w = sawt_registry::sample::windows();
             let start = w.voting_abroad.start_ms;
             for win in [
                 &mut w.registration,
@@ -112,36 +103,10 @@ impl Scenario {
                     *t = (*t as i128 + opens as i128 - start as i128) as u64;
                 }
             }
-        }
-        if let Some(n) = candidates {
-            let c = &mut manifest.contests[0];
-            c.candidates = (1..=n)
-                .map(|k| Candidate {
-                    id: format!("{}-{k}", c.id),
-                    name: Names {
-                        ar: format!("مرشح {k}"),
-                        en: format!("Candidate {k}"),
-                    },
-                    ballot_order: k,
-                })
-                .collect();
-        }
-        let election = manifest
-            .hash()
-            .map_err(|e| BoardError::Refused(e.to_string()))?;
-        let w = manifest.windows.clone();
-        let clock = Arc::new(ManualClock::at(w.registration.start_ms - 1));
-        let store = LogStore::open(url).await?;
-        let first = Entry {
-            format: ENTRY_FORMAT.into(),
-            election: Hex32(election),
-            author: pk(1),
-            timestamp_ms: clock.now_ms(),
-            body: EntryBody::Manifest(Box::new(manifest.clone())),
-        }
-        .sign(&party_key(1))
-        .map_err(|e| BoardError::Refused(e.to_string()))?;
-        let board = Arc::new(Board::create(store, &first, party_key(3), clock.clone()).await?);
+            w
+        });
+        let (board, clock, manifest, election) =
+            sample_board(url, wilayats, candidates, windows).await?;
         let (public_key, shares) = generate_key(&board, &clock, &manifest, election).await?;
         Ok(Scenario {
             board,
@@ -226,6 +191,59 @@ impl Scenario {
     pub fn decode(bytes: &[u8]) -> SignedEntry {
         SignedEntry::decode(bytes).expect("entries made here decode")
     }
+}
+
+/// A board on the database at `url` holding the sample manifest over the first `wilayats`
+/// wilayats (the first contest given `candidates` candidates, if `Some`; the windows
+/// `windows`, if given), before any key generation; its clock just before registration. The
+/// parties' keys are [`party_key`]'s.
+pub async fn sample_board(
+    url: &str,
+    wilayats: usize,
+    candidates: Option<u32>,
+    windows: Option<sawt_election::manifest::Windows>,
+) -> Result<(Arc<Board>, Arc<ManualClock>, Manifest, [u8; 32]), BoardError> {
+    let pk = |s: u8| PublicKeyHex::from_key(&party_key(s).verifying_key());
+    let mut manifest = sawt_registry::sample::manifest(
+        Authorities {
+            election_authority: pk(1),
+            registrar: pk(2),
+            board_operator: pk(3),
+        },
+        wilayats,
+    );
+    if let Some(w) = windows {
+        manifest.windows = w;
+    }
+    if let Some(n) = candidates {
+        let c = &mut manifest.contests[0];
+        c.candidates = (1..=n)
+            .map(|k| Candidate {
+                id: format!("{}-{k}", c.id),
+                name: Names {
+                    ar: format!("مرشح {k}"),
+                    en: format!("Candidate {k}"),
+                },
+                ballot_order: k,
+            })
+            .collect();
+    }
+    let election = manifest
+        .hash()
+        .map_err(|e| BoardError::Refused(e.to_string()))?;
+    let clock = Arc::new(ManualClock::at(manifest.windows.registration.start_ms - 1));
+    let store = LogStore::open(url).await?;
+    let first = Entry {
+        format: ENTRY_FORMAT.into(),
+        election: Hex32(election),
+        author: pk(1),
+        timestamp_ms: clock.now_ms(),
+        body: EntryBody::Manifest(Box::new(manifest.clone())),
+    }
+    .sign(&party_key(1))
+    .map_err(|e| BoardError::Refused(e.to_string()))?;
+    let board = Arc::new(Board::create(store, &first, party_key(3), clock.clone()).await?);
+    Ok((board, clock, manifest, election))
 }
 
 /// Signs `body` by `author` at `at`; the canonical bytes.

@@ -38,6 +38,18 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::registry_cli::RegistryCommand,
     },
+    /// A trustee: the key generation through the board, decryption shares of the tally.
+    Trustee {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::officials_cli::TrusteeCommand,
+    },
+    /// The election authority: the joint key, the close, the tally, the results.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::officials_cli::AdminCommand,
+    },
     /// A voter's device: enrol, see the ballot, cast or audit, check receipts and audits.
     Voter(crate::voter_cli::VoterArgs),
     /// Measure performance.
@@ -84,6 +96,8 @@ pub fn main() -> ExitCode {
         Command::Mirror(args) => crate::board_cli::mirror(&args),
         Command::Registry { command } => crate::registry_cli::registry(&command),
         Command::Voter(args) => crate::voter_cli::voter(&args),
+        Command::Trustee { command } => crate::officials_cli::trustee(&command),
+        Command::Admin { command } => crate::officials_cli::admin(&command),
         Command::Bench {
             part:
                 BenchPart::Crypto {

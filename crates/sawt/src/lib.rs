@@ -19,6 +19,8 @@ pub mod bench;
 pub mod board_cli;
 pub mod cli;
 pub mod demo;
+pub mod keygen;
+pub mod officials_cli;
 pub mod registry_cli;
 pub mod serve_cli;
 pub mod tally;

@@ -11,6 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
+mod common;
+use common::{Child, key_file, now_ms, port, stdout_of, wait_up};
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -28,22 +31,6 @@ fn sawt() -> Command {
     c
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Runs `sawt voter ARGS --device DEVICE --json`; the output.
 fn voter(device: &Path, args: &[&str]) -> Output {
     sawt()
@@ -57,13 +44,7 @@ fn voter(device: &Path, args: &[&str]) -> Output {
 }
 
 fn ok(o: &Output) -> Value {
-    assert!(
-        o.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&o.stderr),
-        String::from_utf8_lossy(&o.stdout)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    serde_json::from_str(&stdout_of(o)).unwrap()
 }
 
 /// A failure, with one line on stderr; the line.
@@ -117,30 +98,6 @@ async fn prepare(d: &Path, opens: u64) -> (String, sawt_election::manifest::Mani
     assert!(w.campaign.start_ms < now_ms() && now_ms() < opens);
     s.board.store().close().await;
     (url, s.manifest.clone(), s.election)
-}
-
-fn port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_up(base: &str) {
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{base} did not start");
 }
 
 /// How the proxy misbehaves.
@@ -217,12 +174,6 @@ async fn forward(
         out.headers_mut().insert("content-type", ct);
     }
     out
-}
-
-fn key_file(d: &Path, seed: u8) -> PathBuf {
-    let p = d.join(format!("key-{seed}"));
-    std::fs::write(&p, hex::encode([seed; 32])).unwrap();
-    p
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

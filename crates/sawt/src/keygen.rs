@@ -1,0 +1,150 @@
+//! A trustee's part in the key generation through the board (crypto.md §6, election.md §5.4),
+//! over HTTP: announce, wait for every announcement, deal, wait for every dealing, check the
+//! shares received and complain about bad ones, then finish with the complaints on the board.
+//! Every message is read from the board with its inclusion under a verified head, so that all
+//! trustees act on the same messages; the secrets stay in this process until the final share,
+//! which the caller seals. The election authority then posts the joint key it recomputes from
+//! the same entries ([`post_joint_key`]).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use sawt_client::Api;
+use sawt_client::election::Election;
+use sawt_client::setup::fetch_proved;
+use sawt_client::transport::Transport;
+use sawt_crypto::Context;
+use sawt_crypto::dkg::{
+    Announcement, Complaint, Dealing, KeyGenOutcome, KeyGenParams, TrusteeSetup,
+};
+use sawt_crypto::threshold::TrusteeKeyShare;
+use sawt_election::entry::{EntryBody, Role, role_of};
+
+use crate::tally::Author;
+
+/// The key-generation messages on the board, each from its trustee's key.
+#[derive(Default)]
+struct Messages {
+    announcements: Vec<Announcement>,
+    dealings: Vec<Dealing>,
+    complaints: Vec<Complaint>,
+}
+
+/// Reads the key-generation entries the service lists, each proved under a fresh head and
+/// signed by the trustee it names.
+async fn messages<T: Transport>(api: &Api<T>, election: &Election) -> anyhow::Result<Messages> {
+    let view = api.election().await?;
+    let head = api.fresh_head().await?;
+    election.check_head("R1", &head.signed)?;
+    let mut m = Messages::default();
+    for item in view.setup.iter().filter(|s| s.kind.starts_with("key-gen-")) {
+        let (e, _) = fetch_proved(api, election, &head.signed, "C3", item.index).await?;
+        let role = role_of(election.manifest(), &e.entry.author);
+        match e.entry.body {
+            EntryBody::KeyGenAnnouncement(a) if role == Some(Role::Trustee(a.trustee)) => {
+                m.announcements.push(a)
+            }
+            EntryBody::KeyGenDealing(d) if role == Some(Role::Trustee(d.dealer)) => {
+                m.dealings.push(d)
+            }
+            EntryBody::KeyGenComplaint(c) if role == Some(Role::Trustee(c.complainer)) => {
+                m.complaints.push(c)
+            }
+            _ => bail!(
+                "entry {} is not a trustee's key-generation message",
+                item.index
+            ),
+        }
+    }
+    Ok(m)
+}
+
+/// Polls the board until `done` holds of its messages, or `deadline` passes.
+async fn wait_for<T: Transport>(
+    api: &Api<T>,
+    election: &Election,
+    deadline: Instant,
+    poll: Duration,
+    done: impl Fn(&Messages) -> bool,
+) -> anyhow::Result<Messages> {
+    loop {
+        let m = messages(api, election).await?;
+        if done(&m) || Instant::now() >= deadline {
+            return Ok(m);
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+/// Trustee `index` takes part in the key generation through the board, waiting at most
+/// until `deadline` for the others; its key share.
+pub async fn take_part<T: Transport>(
+    api: &Api<T>,
+    election: &Election,
+    me: &Author,
+    index: u32,
+    deadline: Instant,
+    poll: Duration,
+) -> anyhow::Result<TrusteeKeyShare> {
+    let t = &election.manifest().trustees;
+    let n = t.members.len();
+    let params = KeyGenParams::new(t.threshold, n as u32)?;
+    let ctx = Context::new(&election.id());
+    let mut rng = sawt_crypto::rng::os_rng();
+    let (setup, announcement) = TrusteeSetup::new_with_rng(params, &ctx, index, &mut rng)?;
+    api.submit(&me.sign(EntryBody::KeyGenAnnouncement(announcement))?)
+        .await
+        .context("posting the announcement")?;
+    let m = wait_for(api, election, deadline, poll, |m| {
+        m.announcements.len() >= n
+    })
+    .await?;
+    if m.announcements.len() < n {
+        bail!(
+            "{} of {n} trustees announced before the deadline: every trustee needs a key to receive shares",
+            m.announcements.len()
+        );
+    }
+    let (waiting, dealing) = setup.deal_with_rng(&ctx, &m.announcements, &mut rng)?;
+    api.submit(&me.sign(EntryBody::KeyGenDealing(dealing))?)
+        .await
+        .context("posting the dealing")?;
+    let m = wait_for(api, election, deadline, poll, |m| m.dealings.len() >= n).await?;
+    let (candidate, complaints) =
+        waiting.receive_with_rng(&ctx, &m.announcements, &m.dealings, &mut rng)?;
+    for c in complaints {
+        api.submit(&me.sign(EntryBody::KeyGenComplaint(c))?)
+            .await
+            .context("posting a complaint")?;
+    }
+    // Finish with every complaint on the board now (its own included).
+    let m = messages(api, election).await?;
+    let (share, _) = candidate.finish(&ctx, &m.announcements, &m.dealings, &m.complaints)?;
+    Ok(share)
+}
+
+/// The election authority recomputes the key generation's outcome from the board and posts
+/// the joint key; the outcome.
+pub async fn post_joint_key<T: Transport>(
+    api: &Api<T>,
+    election: &Election,
+    authority: &Author,
+) -> anyhow::Result<KeyGenOutcome> {
+    let t = &election.manifest().trustees;
+    let params = KeyGenParams::new(t.threshold, t.members.len() as u32)?;
+    let m = messages(api, election).await?;
+    let outcome = KeyGenOutcome::compute(
+        &params,
+        &Context::new(&election.id()),
+        &m.announcements,
+        &m.dealings,
+        &m.complaints,
+    )?;
+    api.submit(&authority.sign(EntryBody::JointKey {
+        key: *outcome.joint_key.element(),
+        verification_keys: outcome.verification_keys.clone(),
+    })?)
+    .await
+    .context("posting the joint key")?;
+    Ok(outcome)
+}
