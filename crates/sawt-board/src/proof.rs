@@ -128,6 +128,18 @@ impl InclusionProof {
         if self.size != size {
             return Err(ProofError::Size);
         }
+        if self.root_of(leaf)? != *root {
+            return Err(ProofError::Root);
+        }
+        Ok(())
+    }
+
+    /// The root the path gives for `leaf` at `self.index` in a tree of `self.size` leaves
+    /// (RFC 9162 §2.1.3.2): what [`InclusionProof::verify`] compares with a signed root.
+    /// Alone it proves nothing; checked against a signed head (directly, or through a
+    /// consistency proof) it gives the tree's root at `self.size`.
+    pub fn root_of(&self, leaf: &Hash) -> Result<Hash, ProofError> {
+        let size = self.size;
         if self.index >= size {
             return Err(ProofError::Range);
         }
@@ -151,10 +163,10 @@ impl InclusionProof {
             fnn >>= 1;
             sn >>= 1;
         }
-        if sn != 0 || r != *root {
-            Err(ProofError::Root)
+        if sn != 0 {
+            Err(ProofError::Path)
         } else {
-            Ok(())
+            Ok(r)
         }
     }
 }

@@ -99,6 +99,53 @@ impl<T: Transport> Api<T> {
         Ok(a.index)
     }
 
+    /// Stores bytes an entry will bind (`POST /v1/board/attachments?format=`); the
+    /// attachment as an entry names it, its hash computed here.
+    pub async fn put_attachment(
+        &self,
+        format: &str,
+        bytes: Vec<u8>,
+    ) -> Result<sawt_election::entry::Attachment, ClientError> {
+        let sha256: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
+        let length = bytes.len() as u64;
+        self.call(Request::post_bytes(
+            format!("/v1/board/attachments?format={format}"),
+            bytes,
+        ))
+        .await?;
+        Ok(sawt_election::entry::Attachment {
+            sha256: sawt_election::keys::Hex32(sha256),
+            length,
+            format: format.to_owned(),
+        })
+    }
+
+    /// An attachment's bytes (`GET /v1/board/attachments/{sha256}`), checked against the
+    /// hash, length and format the entry binds.
+    pub async fn attachment(
+        &self,
+        a: &sawt_election::entry::Attachment,
+    ) -> Result<Vec<u8>, ClientError> {
+        let bytes = self
+            .call(Request::get(format!(
+                "/v1/board/attachments/{}",
+                hex::encode(a.sha256.0)
+            )))
+            .await?;
+        let sha256: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
+        if sha256 != a.sha256.0 || bytes.len() as u64 != a.length {
+            return Err(Misbehaviour::new(
+                "attachment",
+                format!(
+                    "the bytes served for attachment {} are not its",
+                    hex::encode(a.sha256.0)
+                ),
+            )
+            .into());
+        }
+        Ok(bytes)
+    }
+
     /// The latest head: `GET /v1/board/head`.
     pub async fn head(&self) -> Result<WitnessedHead, ClientError> {
         self.json(Request::get("/v1/board/head")).await

@@ -228,6 +228,17 @@ pub async fn sample_board(
             })
             .collect();
     }
+    let (board, clock, election) = board_for(url, &manifest).await?;
+    Ok((board, clock, manifest, election))
+}
+
+/// A board on the database at `url` holding `manifest` (signed by [`party_key`] 1, the
+/// board operator [`party_key`] 3), its clock just before registration.
+pub async fn board_for(
+    url: &str,
+    manifest: &Manifest,
+) -> Result<(Arc<Board>, Arc<ManualClock>, [u8; 32]), BoardError> {
+    let pk = |s: u8| PublicKeyHex::from_key(&party_key(s).verifying_key());
     let election = manifest
         .hash()
         .map_err(|e| BoardError::Refused(e.to_string()))?;
@@ -243,7 +254,7 @@ pub async fn sample_board(
     .sign(&party_key(1))
     .map_err(|e| BoardError::Refused(e.to_string()))?;
     let board = Arc::new(Board::create(store, &first, party_key(3), clock.clone()).await?);
-    Ok((board, clock, manifest, election))
+    Ok((board, clock, election))
 }
 
 /// Signs `body` by `author` at `at`; the canonical bytes.

@@ -20,6 +20,7 @@ pub mod board_cli;
 pub mod cli;
 pub mod demo;
 pub mod keygen;
+pub mod mixnet_tally;
 pub mod officials_cli;
 pub mod registry_cli;
 pub mod serve_cli;

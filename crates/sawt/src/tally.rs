@@ -83,6 +83,9 @@ pub struct Counted {
     pub outcome: KeyGenOutcome,
     /// Per homomorphic contest: the sums, and how many ballots count.
     pub sums: BTreeMap<String, (Vec<Ciphertext>, u64)>,
+    /// Per mix-net contest: the counted ballots' ciphertexts, row by row in log order (the
+    /// cascade's input list, mixnet.md §6.4 item 3).
+    pub lists: BTreeMap<String, Vec<Ciphertext>>,
     /// The record's size when read.
     pub size: u64,
 }
@@ -120,7 +123,19 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
         .filter(|c| c.tally == TallyMethod::Homomorphic)
         .map(|c| (c.id.clone(), (Vec::new(), 0)))
         .collect();
+    let mut lists: BTreeMap<String, Vec<Ciphertext>> = manifest
+        .contests
+        .iter()
+        .filter(|c| c.tally == TallyMethod::Mixnet)
+        .map(|c| (c.id.clone(), Vec::new()))
+        .collect();
     for_each_entry(api, size, |i, e| {
+        if let EntryBody::Ballot(b) = &e.entry.body
+            && rule.counts(i, b.credential.bytes())
+            && let Some(list) = lists.get_mut(&b.contest)
+        {
+            list.extend(b.ciphertexts().into_iter().copied());
+        }
         if let EntryBody::Ballot(b) = e.entry.body
             && rule.counts(i, b.credential.bytes())
             && let Some((s, n)) = sums.get_mut(&b.contest)
@@ -141,6 +156,7 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
         rule,
         outcome,
         sums,
+        lists,
         size,
     })
 }
@@ -310,65 +326,117 @@ pub async fn publish<T: Transport>(
             &valid[..t],
             &DlogTable::new((*counted_ballots).max(1)),
         )?;
-        let ids: Vec<String> = contest.candidates.iter().map(|c| c.id.clone()).collect();
-        let allocation = results::allocate(&ids, &totals, contest.seats);
-        let draw = if allocation.open > 0 {
-            let root = api
-                .head_covering(close)
-                .await
-                .ok()
-                .filter(|h| h.signed.head.size == close + 1)
-                .map(|h| h.signed.head.root);
-            let root = match root {
-                Some(r) => r,
-                None => root_at(api, close + 1).await?,
-            };
-            let seed = results::draw_seed(&election, contest_id, close + 1, &root);
-            let order = results::draw_order(&seed, &allocation.tied);
-            api.submit(&authority.sign(EntryBody::TieBreakDraw {
-                contest: contest_id.clone(),
-                tied: allocation.tied.clone(),
-                seed: Hex32(seed),
-                order: order.clone(),
-            })?)
-            .await?;
-            Some(order)
-        } else {
-            None
-        };
-        let elected = results::elected(&allocation, draw.as_deref());
         let blank =
             counted_ballots * u64::from(contest.votes_per_voter) - totals.iter().sum::<u64>();
-        api.submit(&authority.sign(EntryBody::Result {
-            contest: contest_id.clone(),
-            totals: totals.clone(),
-            blank,
-            invalid: 0,
-            elected: elected.clone(),
-            r#final,
-        })?)
-        .await?;
-        out.push(Published {
-            contest: contest_id.clone(),
-            totals,
-            elected,
-            draw,
-        });
+        out.push(
+            post_result(
+                api,
+                authority,
+                manifest,
+                contest_id,
+                Counts {
+                    totals,
+                    blank,
+                    invalid: 0,
+                },
+                close,
+                r#final,
+            )
+            .await?,
+        );
     }
     Ok(out)
 }
 
-/// The log's root at `size`, recomputed from the entries (when no head of that size exists).
-async fn root_at<T: Transport>(api: &Api<T>, size: u64) -> anyhow::Result<[u8; 32]> {
-    let mut tree = sawt_board::tree::MemoryTree::new();
-    let mut at = 0;
-    while at < size {
-        let page = api.entries(at, (size - at).min(1000)).await?;
-        ensure!(!page.is_empty(), "the board served no entry at {at}");
-        for bytes in page {
-            tree.push(&bytes);
-            at += 1;
-        }
+/// A contest's counts: votes per candidate in ballot order, blank, invalid.
+pub struct Counts {
+    /// Votes per candidate, ballot order.
+    pub totals: Vec<u64>,
+    /// Blank (election.md §5.11).
+    pub blank: u64,
+    /// Invalid (mix-net contests).
+    pub invalid: u64,
+}
+
+/// The authority allocates `contest`'s seats by `counts`, posts the draw of any tie across
+/// the last seat (its seed from the log's root at the close, index `close`), then the result.
+pub async fn post_result<T: Transport>(
+    api: &Api<T>,
+    authority: &Author,
+    manifest: &Manifest,
+    contest: &str,
+    counts: Counts,
+    close: u64,
+    r#final: bool,
+) -> anyhow::Result<Published> {
+    let election = manifest.hash()?;
+    let c = manifest
+        .contest(contest)
+        .with_context(|| format!("no contest {contest}"))?;
+    let ids: Vec<String> = c.candidates.iter().map(|k| k.id.clone()).collect();
+    let allocation = results::allocate(&ids, &counts.totals, c.seats);
+    let draw = if allocation.open > 0 {
+        let root = root_at(api, manifest, close + 1).await?;
+        let seed = results::draw_seed(&election, contest, close + 1, &root);
+        let order = results::draw_order(&seed, &allocation.tied);
+        api.submit(&authority.sign(EntryBody::TieBreakDraw {
+            contest: contest.to_owned(),
+            tied: allocation.tied.clone(),
+            seed: Hex32(seed),
+            order: order.clone(),
+        })?)
+        .await?;
+        Some(order)
+    } else {
+        None
+    };
+    let elected = results::elected(&allocation, draw.as_deref());
+    api.submit(&authority.sign(EntryBody::Result {
+        contest: contest.to_owned(),
+        totals: counts.totals.clone(),
+        blank: counts.blank,
+        invalid: counts.invalid,
+        elected: elected.clone(),
+        r#final,
+    })?)
+    .await?;
+    Ok(Published {
+        contest: contest.to_owned(),
+        totals: counts.totals,
+        elected,
+        draw,
+    })
+}
+
+/// The log's root at `size`: from the inclusion path of entry `size − 1` in the tree of
+/// `size` leaves, authenticated by a consistency proof to a fresh head the board operator
+/// signed (for the draw's seed, election.md §5.11).
+pub async fn root_at<T: Transport>(
+    api: &Api<T>,
+    manifest: &Manifest,
+    size: u64,
+) -> anyhow::Result<[u8; 32]> {
+    ensure!(size > 0, "the empty log has no entry to prove");
+    let leaf = sawt_board::hash::leaf_hash(&api.entry(size - 1).await?);
+    let root = api.inclusion(size - 1, size).await?.root_of(&leaf)?;
+    let head = api.fresh_head().await?.signed;
+    head.verify(&manifest.authorities.board_operator.verifying_key()?)?;
+    ensure!(
+        head.head.election == manifest.hash()?,
+        "a head of another election"
+    );
+    if head.head.size == size {
+        ensure!(
+            head.head.root == root,
+            "the root at {size} is not the signed one"
+        );
+    } else {
+        api.consistency(size, head.head.size)
+            .await?
+            .verify((size, &root), (head.head.size, &head.head.root))
+            .with_context(|| {
+                format!("the root at {size} is not consistent with the signed head")
+            })?;
     }
-    Ok(tree.root())
+    Ok(root)
 }

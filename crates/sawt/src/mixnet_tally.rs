@@ -1,0 +1,275 @@
+//! The mix-net tally through the board over HTTP (mixnet.md §6–§7, election.md §5.10–§5.11):
+//! each mixer in the manifest's order checks the cascade so far from the counted list,
+//! shuffles the last list, uploads its output and proof as attachments and posts its stage;
+//! each trustee checks the whole cascade and posts its decryption share of the last list; the
+//! authority checks the cascade and the shares, decodes and counts, allocates the seats and
+//! posts the result. The cascade's input is the contest's counted ballots in log order,
+//! recomputed from the record by everyone ([`crate::tally::count`]).
+
+use anyhow::{Context as _, bail, ensure};
+use sawt_client::Api;
+use sawt_client::transport::Transport;
+use sawt_crypto::list::CiphertextList;
+use sawt_crypto::mixnet::{self, MixStage};
+use sawt_crypto::shuffle::ShuffleProof;
+use sawt_crypto::threshold::{DecryptionShare, TrusteeKeyShare};
+use sawt_crypto::{Context, EncryptionKey, PublicKey};
+use sawt_election::entry::EntryBody;
+use sawt_election::manifest::Manifest;
+
+use crate::tally::{Author, Counted, Published, for_each_entry, tally_context};
+
+/// The mixing context of a contest: `Context(E).with("contest", contest)` (mixnet.md §3.4).
+pub fn mix_context(election: &[u8; 32], contest: &str) -> Context {
+    Context::new(election).with(b"contest", contest.as_bytes())
+}
+
+/// The contest's cascade input: its counted ballots' list.
+fn input(manifest: &Manifest, counted: &Counted, contest: &str) -> anyhow::Result<CiphertextList> {
+    let c = manifest
+        .contest(contest)
+        .with_context(|| format!("no contest {contest}"))?;
+    let cts = counted
+        .lists
+        .get(contest)
+        .with_context(|| format!("{contest} is not a mix-net contest"))?;
+    Ok(CiphertextList::new(
+        c.votes_per_voter as usize,
+        cts.clone(),
+    )?)
+}
+
+/// The contest's stages on the board, in log order, each from the mixer it names, with its
+/// attachments fetched and checked against the entry.
+async fn stages<T: Transport>(
+    api: &Api<T>,
+    manifest: &Manifest,
+    contest: &str,
+) -> anyhow::Result<Vec<MixStage>> {
+    let size = api.fresh_head().await?.signed.head.size;
+    let mut posted = Vec::new();
+    for_each_entry(api, size, |_, e| {
+        if let EntryBody::MixStage {
+            contest: c,
+            mixer,
+            output,
+            proof,
+        } = e.entry.body
+            && c == contest
+        {
+            let listed = manifest
+                .mixers
+                .iter()
+                .any(|m| m.index == mixer && m.key == e.entry.author);
+            ensure!(listed, "a stage of {contest} not signed by mixer {mixer}");
+            posted.push((mixer, output, proof));
+        }
+        Ok(())
+    })
+    .await?;
+    let mut out = Vec::new();
+    for (mixer, output, proof) in posted {
+        ensure!(
+            output.format == "ciphertext-list" && proof.format == "shuffle-proof",
+            "a stage of {contest} binds attachments of the wrong formats"
+        );
+        out.push(MixStage {
+            mixer,
+            output: CiphertextList::from_bytes(&api.attachment(&output).await?)?,
+            proof: ShuffleProof::from_bytes(&api.attachment(&proof).await?)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The manifest's mixer indices, in order.
+fn mixers(manifest: &Manifest) -> Vec<u32> {
+    manifest.mixers.iter().map(|m| m.index).collect()
+}
+
+/// Mixer `index` checks the cascade so far and posts its stage of `contest`.
+pub async fn mix<T: Transport>(
+    api: &Api<T>,
+    mixer: &Author,
+    index: u32,
+    manifest: &Manifest,
+    counted: &Counted,
+    key: &EncryptionKey,
+    contest: &str,
+) -> anyhow::Result<()> {
+    let election = manifest.hash()?;
+    let ctx = mix_context(&election, contest);
+    let input = input(manifest, counted, contest)?;
+    let done = stages(api, manifest, contest).await?;
+    let order = mixers(manifest);
+    let position = order
+        .iter()
+        .position(|&m| m == index)
+        .with_context(|| format!("no mixer {index} in the manifest"))?;
+    ensure!(
+        done.len() == position,
+        "{contest}: {} stages on the board; mixer {index} comes {}",
+        done.len(),
+        position + 1
+    );
+    if position > 0 {
+        mixnet::verify_cascade(&ctx, key.public_key(), &input, &order[..position], &done)
+            .with_context(|| format!("{contest}: the cascade so far does not verify"))?;
+    }
+    let previous = done.last().map_or(&input, |s| &s.output);
+    let (output, proof) = sawt_crypto::shuffle::shuffle_with_rng(
+        &ctx,
+        index,
+        key,
+        previous,
+        &mut sawt_crypto::rng::os_rng(),
+    )?;
+    let output = api
+        .put_attachment("ciphertext-list", output.to_bytes())
+        .await?;
+    let proof = api
+        .put_attachment("shuffle-proof", proof.to_bytes())
+        .await?;
+    api.submit(&mixer.sign(EntryBody::MixStage {
+        contest: contest.to_owned(),
+        mixer: index,
+        output,
+        proof,
+    })?)
+    .await
+    .with_context(|| format!("posting mixer {index}'s stage of {contest}"))?;
+    Ok(())
+}
+
+/// The verified cascade's last list.
+async fn verified_output<T: Transport>(
+    api: &Api<T>,
+    manifest: &Manifest,
+    counted: &Counted,
+    key: &PublicKey,
+    contest: &str,
+) -> anyhow::Result<CiphertextList> {
+    let election = manifest.hash()?;
+    let input = input(manifest, counted, contest)?;
+    let done = stages(api, manifest, contest).await?;
+    mixnet::verify_cascade(
+        &mix_context(&election, contest),
+        key,
+        &input,
+        &mixers(manifest),
+        &done,
+    )
+    .with_context(|| format!("{contest}: the cascade does not verify"))?;
+    Ok(done.last().context("no stage")?.output.clone())
+}
+
+/// A trustee checks the whole cascade of `contest` and posts its decryption share of the last
+/// list (never of an earlier one, mixnet.md §7.2).
+pub async fn post_share<T: Transport>(
+    api: &Api<T>,
+    trustee: &Author,
+    share: &TrusteeKeyShare,
+    manifest: &Manifest,
+    counted: &Counted,
+    contest: &str,
+) -> anyhow::Result<()> {
+    let election = manifest.hash()?;
+    let mixed =
+        verified_output(api, manifest, counted, &counted.outcome.joint_key, contest).await?;
+    let d = share.decrypt_with_rng(
+        &tally_context(&election, contest),
+        mixed.ciphertexts(),
+        &mut sawt_crypto::rng::os_rng(),
+    );
+    let shares = api.put_attachment("decryption-share", d.to_bytes()).await?;
+    api.submit(&trustee.sign(EntryBody::MixDecryptionShares {
+        contest: contest.to_owned(),
+        shares,
+        trustee: share.index(),
+    })?)
+    .await
+    .with_context(|| format!("posting trustee {}'s shares of {contest}", share.index()))?;
+    Ok(())
+}
+
+/// The authority checks the cascade and the shares of `contest`, decodes and counts the
+/// ballots, allocates the seats (drawing any tie by lot) and posts the result.
+pub async fn publish<T: Transport>(
+    api: &Api<T>,
+    authority: &Author,
+    manifest: &Manifest,
+    counted: &Counted,
+    contest: &str,
+    r#final: bool,
+) -> anyhow::Result<Published> {
+    let election = manifest.hash()?;
+    let c = manifest
+        .contest(contest)
+        .with_context(|| format!("no contest {contest}"))?;
+    let mixed =
+        verified_output(api, manifest, counted, &counted.outcome.joint_key, contest).await?;
+    let ctx = tally_context(&election, contest);
+    let size = api.fresh_head().await?.signed.head.size;
+    let mut found = Vec::new();
+    for_each_entry(api, size, |_, e| {
+        if let EntryBody::MixDecryptionShares {
+            contest: k,
+            shares,
+            trustee,
+        } = e.entry.body
+            && k == contest
+        {
+            found.push((trustee, shares));
+        }
+        Ok(())
+    })
+    .await?;
+    let t = manifest.trustees.threshold as usize;
+    let mut valid: Vec<DecryptionShare> = Vec::new();
+    for (trustee, a) in found {
+        let Ok(bytes) = api.attachment(&a).await else {
+            continue;
+        };
+        let Ok(s) = DecryptionShare::from_bytes(&bytes) else {
+            continue;
+        };
+        let vk = counted
+            .outcome
+            .verification_keys
+            .get((trustee as usize).wrapping_sub(1));
+        if s.trustee == trustee
+            && !valid.iter().any(|v| v.trustee == trustee)
+            && vk.is_some_and(|vk| s.verify(&ctx, vk, mixed.ciphertexts()).is_ok())
+        {
+            valid.push(s);
+        }
+    }
+    if valid.len() < t {
+        bail!(
+            "{contest}: {} valid decryption shares, {t} needed",
+            valid.len()
+        );
+    }
+    let counts = mixnet::count(
+        &counted.outcome,
+        &ctx,
+        &mixed,
+        &valid[..t],
+        c.candidates.len() as u32,
+    )?;
+    let close = counted.rule.close().context("voting is not closed")?;
+    crate::tally::post_result(
+        api,
+        authority,
+        manifest,
+        contest,
+        crate::tally::Counts {
+            totals: counts.per_candidate,
+            blank: counts.blank,
+            invalid: counts.invalid,
+        },
+        close,
+        r#final,
+    )
+    .await
+}
