@@ -44,6 +44,8 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::officials_cli::TrusteeCommand,
     },
+    /// A mixer: shuffle each mix-net contest's list in turn, with a proof.
+    Mixer(crate::officials_cli::MixerArgs),
     /// The election authority: the joint key, the close, the tally, the results.
     Admin {
         /// What to do.
@@ -98,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Voter(args) => crate::voter_cli::voter(&args),
         Command::Trustee { command } => crate::officials_cli::trustee(&command),
         Command::Admin { command } => crate::officials_cli::admin(&command),
+        Command::Mixer(args) => crate::officials_cli::mixer(&args),
         Command::Bench {
             part:
                 BenchPart::Crypto {

@@ -3,7 +3,10 @@
 //! * `sawt trustee keygen`: a trustee's part in the key generation through the board; its key
 //!   share is sealed at rest by a passphrase (`SAWT_PASSPHRASE`) in `--share FILE`.
 //! * `sawt trustee decrypt`: after the tally entries, the trustee recomputes each homomorphic
-//!   contest's sums from the record, checks the posted ones, and posts its decryption shares.
+//!   contest's sums from the record, checks the posted ones, and posts its decryption shares;
+//!   for each mix-net contest, it checks the whole cascade from the counted list and posts its
+//!   share of the last list.
+//! * `sawt mixer`: a mixer checks each mix-net contest's cascade so far and posts its stage.
 //! * `sawt admin joint-key|close|tally|publish`: the election authority posts the joint key
 //!   (recomputed from the key generation), the close, the sums of the counted ballots, and
 //!   the results (seats, and any tie drawn by lot).
@@ -197,13 +200,44 @@ pub fn trustee(command: &TrusteeCommand) -> anyhow::Result<()> {
                 let s = unseal(share, &election.id())?;
                 let counted = tally::count(&api, election.manifest()).await?;
                 let (posted, _) = tally::tallies_and_shares(&api, counted.size).await?;
-                let n =
+                let mut n =
                     tally::post_shares(&api, &me, &s, &election.id(), &counted, &posted).await?;
+                for contest in counted.lists.keys() {
+                    let m = election.manifest();
+                    crate::mixnet_tally::post_share(&api, &me, &s, m, &counted, contest).await?;
+                    n += 1;
+                }
                 println!(
                     "trustee {}: decryption shares posted for {n} contests",
                     s.index()
                 );
             }
+        }
+        Ok(())
+    })
+}
+
+/// Options of `sawt mixer`.
+#[derive(Debug, Args)]
+pub struct MixerArgs {
+    /// The service, the election, the mixer's key.
+    #[command(flatten)]
+    holder: Holder,
+    /// The mixer's index in the manifest.
+    #[arg(long)]
+    index: u32,
+}
+
+/// `sawt mixer`: posts this mixer's stage of every mix-net contest (each checked so far).
+pub fn mixer(args: &MixerArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let (api, election, me) = connect(&args.holder).await?;
+        let counted = tally::count(&api, election.manifest()).await?;
+        let key = counted.outcome.joint_key.prepare();
+        let m = election.manifest();
+        for contest in counted.lists.keys() {
+            crate::mixnet_tally::mix(&api, &me, args.index, m, &counted, &key, contest).await?;
+            println!("mixer {}: {contest} shuffled, its proof posted", args.index);
         }
         Ok(())
     })
@@ -243,8 +277,14 @@ pub fn admin(command: &AdminCommand) -> anyhow::Result<()> {
             } => {
                 let (api, election, me) = connect(holder).await?;
                 let counted = tally::count(&api, election.manifest()).await?;
-                let published =
-                    tally::publish(&api, &me, election.manifest(), &counted, !preliminary).await?;
+                let m = election.manifest();
+                let mut published = tally::publish(&api, &me, m, &counted, !preliminary).await?;
+                for contest in counted.lists.keys() {
+                    published.push(
+                        crate::mixnet_tally::publish(&api, &me, m, &counted, contest, !preliminary)
+                            .await?,
+                    );
+                }
                 for p in published {
                     println!(
                         "{}: {:?} elected {:?}{}",
