@@ -26,9 +26,7 @@ pub fn mix_context(election: &[u8; 32], contest: &str) -> Context {
 
 /// The contest's cascade input: its counted ballots' list.
 fn input(manifest: &Manifest, counted: &Counted, contest: &str) -> anyhow::Result<CiphertextList> {
-    let c = manifest
-        .contest(contest)
-        .with_context(|| format!("no contest {contest}"))?;
+    let c = counted.contest(manifest, contest)?;
     let cts = counted
         .lists
         .get(contest)
@@ -203,9 +201,7 @@ pub async fn publish<T: Transport>(
     r#final: bool,
 ) -> anyhow::Result<Published> {
     let election = manifest.hash()?;
-    let c = manifest
-        .contest(contest)
-        .with_context(|| format!("no contest {contest}"))?;
+    let c = counted.contest(manifest, contest)?;
     let mixed =
         verified_output(api, manifest, counted, &counted.outcome.joint_key, contest).await?;
     let ctx = tally_context(&election, contest);
@@ -257,7 +253,6 @@ pub async fn publish<T: Transport>(
         &valid[..t],
         c.candidates.len() as u32,
     )?;
-    let close = counted.rule.close().context("voting is not closed")?;
     crate::tally::post_result(
         api,
         authority,
@@ -268,7 +263,7 @@ pub async fn publish<T: Transport>(
             blank: counts.blank,
             invalid: counts.invalid,
         },
-        close,
+        counted,
         r#final,
     )
     .await

@@ -18,7 +18,7 @@ use sawt_crypto::threshold::{DecryptionShare, TrusteeKeyShare, decrypt_small};
 use sawt_crypto::{Ciphertext, Context};
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, TallySum};
 use sawt_election::keys::{Hex32, PublicKeyHex};
-use sawt_election::manifest::{Manifest, TallyMethod};
+use sawt_election::manifest::{Contest, Manifest, TallyMethod};
 use sawt_election::results;
 use sawt_election::tally::CountingRule;
 
@@ -86,8 +86,20 @@ pub struct Counted {
     /// Per mix-net contest: the counted ballots' ciphertexts, row by row in log order (the
     /// cascade's input list, mixnet.md §6.4 item 3).
     pub lists: BTreeMap<String, Vec<Ciphertext>>,
+    /// The candidate lists published on the board.
+    pub published: sawt_election::candidates::PublishedLists,
     /// The record's size when read.
     pub size: u64,
+}
+
+impl Counted {
+    /// The contest as ballots see it: the manifest's, its published candidate list filled in.
+    pub fn contest(&self, manifest: &Manifest, id: &str) -> anyhow::Result<Contest> {
+        self.published
+            .contest(manifest, id)
+            .map(std::borrow::Cow::into_owned)
+            .with_context(|| format!("no contest {id}"))
+    }
 }
 
 /// Reads the record (two passes): the counting rule, the key generation, then the sums.
@@ -95,9 +107,14 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
     let size = api.fresh_head().await?.signed.head.size;
     let mut rule = CountingRule::new();
     let (mut anns, mut dealings, mut complaints) = (Vec::new(), Vec::new(), Vec::new());
+    let mut published = sawt_election::candidates::PublishedLists::new();
     for_each_entry(api, size, |i, e| {
         rule.observe(i, &e.entry.body);
         match e.entry.body {
+            EntryBody::CandidateList {
+                contest,
+                candidates,
+            } => published.insert(&contest, candidates),
             EntryBody::KeyGenAnnouncement(a) => anns.push(a),
             EntryBody::KeyGenDealing(d) => dealings.push(d),
             EntryBody::KeyGenComplaint(c) => complaints.push(c),
@@ -157,6 +174,7 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
         outcome,
         sums,
         lists,
+        published,
         size,
     })
 }
@@ -184,10 +202,7 @@ pub async fn post_tallies<T: Transport>(
 ) -> anyhow::Result<BTreeMap<String, u64>> {
     let mut out = BTreeMap::new();
     for (contest, (sums, _)) in &counted.sums {
-        let candidates = manifest
-            .contest(contest)
-            .map(|c| c.candidates.len())
-            .unwrap_or_default();
+        let candidates = counted.contest(manifest, contest)?.candidates.len();
         let sums: Vec<TallySum> = if sums.is_empty() {
             vec![TallySum::from(Ciphertext::sum(&[])); candidates.max(1)]
         } else {
@@ -287,14 +302,12 @@ pub async fn publish<T: Transport>(
     r#final: bool,
 ) -> anyhow::Result<Vec<Published>> {
     let election = manifest.hash()?;
-    let close = counted.rule.close().context("voting is not closed")?;
+    counted.rule.close().context("voting is not closed")?;
     let (tallies, shares) = tallies_and_shares(api, counted.size).await?;
     let t = manifest.trustees.threshold as usize;
     let mut out = Vec::new();
     for (contest_id, (_, counted_ballots)) in &counted.sums {
-        let contest = manifest
-            .contest(contest_id)
-            .with_context(|| format!("no contest {contest_id}"))?;
+        let contest = counted.contest(manifest, contest_id)?;
         let sums = tallies
             .get(contest_id)
             .with_context(|| format!("no tally of {contest_id}"))?;
@@ -339,7 +352,7 @@ pub async fn publish<T: Transport>(
                     blank,
                     invalid: 0,
                 },
-                close,
+                counted,
                 r#final,
             )
             .await?,
@@ -366,13 +379,12 @@ pub async fn post_result<T: Transport>(
     manifest: &Manifest,
     contest: &str,
     counts: Counts,
-    close: u64,
+    counted: &Counted,
     r#final: bool,
 ) -> anyhow::Result<Published> {
     let election = manifest.hash()?;
-    let c = manifest
-        .contest(contest)
-        .with_context(|| format!("no contest {contest}"))?;
+    let close = counted.rule.close().context("voting is not closed")?;
+    let c = counted.contest(manifest, contest)?;
     let ids: Vec<String> = c.candidates.iter().map(|k| k.id.clone()).collect();
     let allocation = results::allocate(&ids, &counts.totals, c.seats);
     let draw = if allocation.open > 0 {

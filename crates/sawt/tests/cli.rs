@@ -15,6 +15,7 @@ fn demo_totals_equal_the_votes_cast_with_a_trustee_absent() {
     let record = dir.path().join("demo");
     let out = sawt(&[
         "demo",
+        "--walkthrough",
         "--voters",
         "150",
         "--record",
@@ -57,6 +58,7 @@ fn demo_totals_equal_the_votes_cast_with_a_trustee_absent() {
 fn demo_refuses_impossible_settings_with_one_clear_line() {
     let out = sawt(&[
         "demo",
+        "--walkthrough",
         "--voters",
         "10",
         "--trustees",
@@ -70,7 +72,7 @@ fn demo_refuses_impossible_settings_with_one_clear_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
     assert!(stderr.starts_with("sawt: "), "stderr: {stderr}");
-    let out = sawt(&["demo", "--threshold", "0"]);
+    let out = sawt(&["demo", "--walkthrough", "--threshold", "0"]);
     assert!(!out.status.success());
 }
 
@@ -164,4 +166,47 @@ fn bench_board_measures_appends_and_proofs() {
         rows.iter()
             .all(|r| r["p99_us"].is_null() || r["p99_us"].as_f64().unwrap() > 0.0)
     );
+}
+
+#[test]
+fn the_whole_election_demo_runs_both_tallies_with_a_trustee_absent() {
+    for (tally, kind) in [("homomorphic", "shura"), ("mixnet", "municipal")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().join("demo");
+        let out = sawt(&[
+            "demo",
+            "--tally",
+            tally,
+            "--kind",
+            kind,
+            "--voters",
+            "120",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{tally}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for expected in [
+            "candidate lists published by the authority",
+            "cast through sawt-client over HTTP",
+            "trustee 4 absent",
+            "every total equal to the votes cast",
+            "checked from the files",
+            "step",
+            "total",
+        ] {
+            assert!(
+                stdout.contains(expected),
+                "{tally}: no {expected:?} in {stdout}"
+            );
+        }
+        assert!(out_dir.join("record/entries.ndjson").exists());
+    }
+    // A wrong option: one clear line.
+    let out = sawt(&["demo", "--tally", "paper"]);
+    assert!(!out.status.success());
 }

@@ -16,6 +16,7 @@
 //! (`sawt-client`) over HTTP against the service on loopback, with audits and second votes
 //! ([`record`]). The tally issue grows this into a whole national election.
 
+mod election;
 mod mixnet;
 mod record;
 
@@ -46,9 +47,38 @@ pub struct DemoArgs {
     /// The trustee who does not show up for decryption (0: everyone comes).
     #[arg(long, default_value_t = 4)]
     pub absent: u32,
-    /// Where the demo's bulletin board and exported record go (an SQLite file and `record/`).
-    #[arg(long, default_value = "./sawt-data/demo")]
+    /// Where the demo's database and exported record go (an SQLite file and `record/`).
+    #[arg(long = "out", alias = "record", default_value = "./sawt-data/demo")]
     pub record: std::path::PathBuf,
+    /// How large an election: `small` (three wilayats) or `national` (all 63).
+    #[arg(long, value_enum, default_value = "small")]
+    pub scale: election::Scale,
+    /// The council: `shura` or `municipal`.
+    #[arg(long, default_value = "shura", value_parser = parse_kind)]
+    pub kind: sawt_election::manifest::ElectionKind,
+    /// The tally: `homomorphic` or `mixnet`.
+    #[arg(long, default_value = "homomorphic", value_parser = parse_tally)]
+    pub tally: sawt_election::manifest::TallyMethod,
+    /// Instead of the whole election: the cryptographic walkthrough of one wilayat's
+    /// contests, step by step (`--voters`, `--trustees`, `--threshold`, `--absent` apply).
+    #[arg(long)]
+    pub walkthrough: bool,
+}
+
+fn parse_kind(s: &str) -> Result<sawt_election::manifest::ElectionKind, String> {
+    match s {
+        "shura" => Ok(sawt_election::manifest::ElectionKind::Shura),
+        "municipal" => Ok(sawt_election::manifest::ElectionKind::Municipal),
+        _ => Err("shura or municipal".into()),
+    }
+}
+
+fn parse_tally(s: &str) -> Result<sawt_election::manifest::TallyMethod, String> {
+    match s {
+        "homomorphic" => Ok(sawt_election::manifest::TallyMethod::Homomorphic),
+        "mixnet" => Ok(sawt_election::manifest::TallyMethod::Mixnet),
+        _ => Err("homomorphic or mixnet".into()),
+    }
 }
 
 const WILAYAT: &str = "Bawshar (بوشر), Muscat governorate";
@@ -207,6 +237,16 @@ fn key_ceremony(
 
 /// Runs the demo.
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    if !args.walkthrough {
+        ensure!(args.voters > 0, "--voters must be at least 1");
+        return election::run(&election::Options {
+            scale: args.scale,
+            kind: args.kind,
+            tally: args.tally,
+            voters: args.voters,
+            out: &args.record,
+        });
+    }
     let params = KeyGenParams::new(args.threshold, args.trustees)?;
     ensure!(
         args.absent <= args.trustees,

@@ -43,13 +43,13 @@ use sawt_server::service::Board;
 
 use ed25519_dalek::SigningKey;
 
-fn fresh_key() -> SigningKey {
+pub(super) fn fresh_key() -> SigningKey {
     let mut seed = [0u8; 32];
     sawt_crypto::rng::os_rng().fill_bytes(&mut seed);
     SigningKey::from_bytes(&seed)
 }
 
-fn pk(k: &SigningKey) -> PublicKeyHex {
+pub(super) fn pk(k: &SigningKey) -> PublicKeyHex {
     PublicKeyHex::from_key(&k.verifying_key())
 }
 
@@ -259,22 +259,7 @@ pub(super) fn run(
 
         // Export, then check the record from the files alone.
         let record = dir.join("record");
-        std::fs::create_dir_all(&record)?;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(record.join("entries.ndjson"))?);
-        let mut at = 0;
-        while at < board.store().size() {
-            let end = (at + sawt_server::MAX_PAGE).min(board.store().size());
-            let page = board.store().entries(at..end).await?;
-            at += page.len() as u64;
-            for e in page {
-                out.write_all(&e.body)?;
-                out.write_all(b"\n")?;
-            }
-        }
-        out.flush()?;
-        let witnessed = board.witnessed_head().await?.context("no head")?;
-        std::fs::write(record.join("head.json"), serde_json::to_vec_pretty(&witnessed)?)?;
-        let n = check_record(&record)?;
+        let n = export_and_check(&board, &record).await?;
         // The demo's keys, so that `sawt serve`, `sawt witness` and `sawt mirror` can be run
         // against this board by hand (a demo only: real keys never leave their holders).
         let keys = dir.join("keys");
@@ -296,10 +281,34 @@ pub(super) fn run(
     })
 }
 
+/// Writes the board's record to `record` (`entries.ndjson`, `head.json`: the latest head with
+/// its cosignatures), then checks it from the files alone; its size.
+pub(super) async fn export_and_check(board: &Board, record: &Path) -> anyhow::Result<u64> {
+    std::fs::create_dir_all(record)?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(record.join("entries.ndjson"))?);
+    let mut at = 0;
+    while at < board.store().size() {
+        let end = (at + sawt_server::MAX_PAGE).min(board.store().size());
+        let page = board.store().entries(at..end).await?;
+        at += page.len() as u64;
+        for e in page {
+            out.write_all(&e.body)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    let witnessed = board.witnessed_head().await?.context("no head")?;
+    std::fs::write(
+        record.join("head.json"),
+        serde_json::to_vec_pretty(&witnessed)?,
+    )?;
+    check_record(record)
+}
+
 /// The devices' keystore: each device key held in process memory, as a phone's platform
 /// keystore holds it outside the app's files (the demo's voters share one process).
 #[derive(Default)]
-struct DeviceKeystore(
+pub(super) struct DeviceKeystore(
     std::sync::Mutex<std::collections::HashMap<[u8; 32], zeroize::Zeroizing<[u8; 32]>>>,
 );
 
