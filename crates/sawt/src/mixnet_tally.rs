@@ -171,6 +171,15 @@ pub async fn post_share<T: Transport>(
     counted: &Counted,
     contest: &str,
 ) -> anyhow::Result<()> {
+    let vk = counted
+        .outcome
+        .verification_keys
+        .get((share.index() as usize).wrapping_sub(1));
+    ensure!(
+        vk == Some(share.verification_key()),
+        "this key share is not trustee {}'s in the key generation on the board",
+        share.index()
+    );
     let election = manifest.hash()?;
     let mixed =
         verified_output(api, manifest, counted, &counted.outcome.joint_key, contest).await?;
@@ -223,6 +232,9 @@ pub async fn publish<T: Transport>(
     let t = manifest.trustees.threshold as usize;
     let mut valid: Vec<DecryptionShare> = Vec::new();
     for (trustee, a) in found {
+        if a.format != "decryption-share" {
+            continue;
+        }
         let Ok(bytes) = api.attachment(&a).await else {
             continue;
         };

@@ -108,6 +108,7 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
     let mut rule = CountingRule::new();
     let (mut anns, mut dealings, mut complaints) = (Vec::new(), Vec::new(), Vec::new());
     let mut published = sawt_election::candidates::PublishedLists::new();
+    let mut keyed = false;
     for_each_entry(api, size, |i, e| {
         rule.observe(i, &e.entry.body);
         match e.entry.body {
@@ -115,9 +116,11 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
                 contest,
                 candidates,
             } => published.insert(&contest, candidates),
-            EntryBody::KeyGenAnnouncement(a) => anns.push(a),
-            EntryBody::KeyGenDealing(d) => dealings.push(d),
-            EntryBody::KeyGenComplaint(c) => complaints.push(c),
+            // The key is the outcome of the messages before the joint key (client.md C5).
+            EntryBody::KeyGenAnnouncement(a) if !keyed => anns.push(a),
+            EntryBody::KeyGenDealing(d) if !keyed => dealings.push(d),
+            EntryBody::KeyGenComplaint(c) if !keyed => complaints.push(c),
+            EntryBody::JointKey { .. } => keyed = true,
             _ => {}
         }
         Ok(())
@@ -232,14 +235,36 @@ pub async fn post_shares<T: Transport>(
     posted: &BTreeMap<String, Vec<TallySum>>,
 ) -> anyhow::Result<usize> {
     let mut rng = sawt_crypto::rng::os_rng();
+    // The trustee's share must be the one the key generation on the board gave it.
+    let vk = counted
+        .outcome
+        .verification_keys
+        .get((share.index() as usize).wrapping_sub(1));
+    ensure!(
+        vk == Some(share.verification_key()),
+        "this key share is not trustee {}'s in the key generation on the board",
+        share.index()
+    );
+    // Every contest's posted sums are checked before anything is decrypted.
+    let mut checked = Vec::with_capacity(counted.sums.len());
     for (contest, (sums, _)) in &counted.sums {
         let ours: Vec<TallySum> = sums.iter().map(|c| TallySum::from(*c)).collect();
         let theirs = posted
             .get(contest)
             .with_context(|| format!("no tally of {contest} on the board"))?;
-        if !sums.is_empty() && &ours != theirs {
+        // With no counted ballot, only trivial sums: anything else would decrypt ballots.
+        let trivial = TallySum::from(Ciphertext::sum(&[]));
+        let agrees = if sums.is_empty() {
+            theirs.iter().all(|s| s == &trivial)
+        } else {
+            &ours == theirs
+        };
+        if !agrees {
             bail!("the tally of {contest} on the board is not the sum of its counted ballots");
         }
+        checked.push((contest, theirs));
+    }
+    for (contest, theirs) in checked {
         let cts: Vec<Ciphertext> = theirs.iter().map(TallySum::ciphertext).collect();
         let d = share.decrypt_with_rng(&tally_context(election, contest), &cts, &mut rng);
         api.submit(&trustee.sign(EntryBody::DecryptionShares {
@@ -311,6 +336,15 @@ pub async fn publish<T: Transport>(
         let sums = tallies
             .get(contest_id)
             .with_context(|| format!("no tally of {contest_id}"))?;
+        let ours: Vec<TallySum> = counted.sums[contest_id]
+            .0
+            .iter()
+            .map(|c| TallySum::from(*c))
+            .collect();
+        ensure!(
+            ours.is_empty() || &ours == sums,
+            "the tally of {contest_id} on the board is not the sum of its counted ballots"
+        );
         let cts: Vec<Ciphertext> = sums.iter().map(TallySum::ciphertext).collect();
         let ctx = tally_context(&election, contest_id);
         // Each trustee's first share whose proof verifies; the first t of them.
@@ -339,8 +373,9 @@ pub async fn publish<T: Transport>(
             &valid[..t],
             &DlogTable::new((*counted_ballots).max(1)),
         )?;
-        let blank =
-            counted_ballots * u64::from(contest.votes_per_voter) - totals.iter().sum::<u64>();
+        let blank = (counted_ballots * u64::from(contest.votes_per_voter))
+            .checked_sub(totals.iter().sum::<u64>())
+            .with_context(|| format!("{contest_id}: more votes than the ballots allow"))?;
         out.push(
             post_result(
                 api,

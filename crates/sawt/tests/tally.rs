@@ -75,6 +75,29 @@ async fn last_ballots_count_an_absent_and_a_cheating_trustee_and_a_tie_drawn_by_
         .await
         .unwrap();
     let (posted, _) = tally::tallies_and_shares(&api, counted.size).await.unwrap();
+    // A tally that would decrypt a ballot (posted as the sum of a contest nobody voted in)
+    // is refused by every trustee before anything is decrypted.
+    let other = s.manifest.contests[1].id.clone();
+    assert!(counted.sums[&other].0.is_empty());
+    let EntryBody::Ballot(b) = Scenario::decode(&cast(0, &plan[0])).entry.body else {
+        panic!("a ballot")
+    };
+    let mut forged = posted.clone();
+    forged.insert(
+        other,
+        vec![sawt_election::entry::TallySum::from(*b.ciphertexts()[0])],
+    );
+    let err = tally::post_shares(
+        &api,
+        &Author::new(s.election, party_key(103)),
+        &s.shares[2],
+        &s.election,
+        &counted,
+        &forged,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not the sum"), "{err}");
     // Trustee 2 posts a share whose proof fails; trustee 3 is absent; trustee 1 is honest.
     // With a threshold of two, publishing fails until a second valid share is there.
     let share_of = |i: usize| &s.shares[i - 1];
