@@ -92,6 +92,13 @@ async fn trustees_and_the_authority_run_the_key_generation_and_the_tally() {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
+            // Every process of this test shares one address: its limit is raised.
+            .arg("--config")
+            .arg({
+                let p = d.join("serve.toml");
+                std::fs::write(&p, "[limits]\nper_address_per_s = 2000\n").unwrap();
+                p
+            })
             .arg("--board-key")
             .arg(key_file(d, 3))
             .stderr(std::fs::File::create(d.join("serve.log")).unwrap())
