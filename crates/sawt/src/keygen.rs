@@ -30,49 +30,84 @@ struct Messages {
     complaints: Vec<Complaint>,
 }
 
-/// Reads the key-generation entries the service lists, each proved under a fresh head and
-/// signed by the trustee it names.
-async fn messages<T: Transport>(api: &Api<T>, election: &Election) -> anyhow::Result<Messages> {
-    let view = api.election().await?;
-    let head = api.fresh_head().await?;
-    election.check_head("R1", &head.signed)?;
-    let mut m = Messages::default();
-    for item in view.setup.iter().filter(|s| s.kind.starts_with("key-gen-")) {
-        let (e, _) = fetch_proved(api, election, &head.signed, "C3", item.index).await?;
-        let role = role_of(election.manifest(), &e.entry.author);
-        match e.entry.body {
-            EntryBody::KeyGenAnnouncement(a) if role == Some(Role::Trustee(a.trustee)) => {
-                m.announcements.push(a)
-            }
-            EntryBody::KeyGenDealing(d) if role == Some(Role::Trustee(d.dealer)) => {
-                m.dealings.push(d)
-            }
-            EntryBody::KeyGenComplaint(c) if role == Some(Role::Trustee(c.complainer)) => {
-                m.complaints.push(c)
-            }
-            _ => bail!(
-                "entry {} is not a trustee's key-generation message",
-                item.index
-            ),
-        }
-    }
-    Ok(m)
+/// What a trustee has read of the board: the head it last verified and the messages proved
+/// so far, by index. Each read proves only the new messages, under a fresh head shown
+/// consistent with the last one, so that polling costs a few requests.
+#[derive(Default)]
+struct Reader {
+    head: Option<sawt_board::head::SignedTreeHead>,
+    seen: std::collections::BTreeMap<u64, EntryBody>,
 }
 
-/// Polls the board until `done` holds of its messages, or `deadline` passes.
-async fn wait_for<T: Transport>(
-    api: &Api<T>,
-    election: &Election,
-    deadline: Instant,
-    poll: Duration,
-    done: impl Fn(&Messages) -> bool,
-) -> anyhow::Result<Messages> {
-    loop {
-        let m = messages(api, election).await?;
-        if done(&m) || Instant::now() >= deadline {
-            return Ok(m);
+impl Reader {
+    /// Reads the key-generation entries the service lists, each proved under a fresh head
+    /// and signed by the trustee it names.
+    async fn messages<T: Transport>(
+        &mut self,
+        api: &Api<T>,
+        election: &Election,
+    ) -> anyhow::Result<Messages> {
+        let view = api.election().await?;
+        let head = api.fresh_head().await?.signed;
+        election.check_head("R1", &head)?;
+        if let Some(old) = &self.head {
+            let proof = if old.head.size < head.head.size {
+                Some(api.consistency(old.head.size, head.head.size).await?)
+            } else {
+                None
+            };
+            sawt_client::heads::consistent(old, &head, proof.as_ref())
+                .map_err(|e| anyhow::anyhow!("the board's heads are not consistent: {e}"))?;
         }
-        tokio::time::sleep(poll).await;
+        for item in view.setup.iter().filter(|s| s.kind.starts_with("key-gen-")) {
+            if self.seen.contains_key(&item.index) {
+                continue;
+            }
+            let (e, _) = fetch_proved(api, election, &head, "C3", item.index).await?;
+            let role = role_of(election.manifest(), &e.entry.author);
+            let ok = match &e.entry.body {
+                EntryBody::KeyGenAnnouncement(a) => role == Some(Role::Trustee(a.trustee)),
+                EntryBody::KeyGenDealing(d) => role == Some(Role::Trustee(d.dealer)),
+                EntryBody::KeyGenComplaint(c) => role == Some(Role::Trustee(c.complainer)),
+                _ => false,
+            };
+            if !ok {
+                bail!(
+                    "entry {} is not a trustee's key-generation message",
+                    item.index
+                );
+            }
+            self.seen.insert(item.index, e.entry.body);
+        }
+        self.head = Some(head);
+        let mut m = Messages::default();
+        for body in self.seen.values() {
+            match body {
+                EntryBody::KeyGenAnnouncement(a) => m.announcements.push(a.clone()),
+                EntryBody::KeyGenDealing(d) => m.dealings.push(d.clone()),
+                EntryBody::KeyGenComplaint(c) => m.complaints.push(c.clone()),
+                _ => {}
+            }
+        }
+        Ok(m)
+    }
+
+    /// Polls the board until `done` holds of its messages, or `deadline` passes.
+    async fn wait_for<T: Transport>(
+        &mut self,
+        api: &Api<T>,
+        election: &Election,
+        deadline: Instant,
+        poll: Duration,
+        done: impl Fn(&Messages) -> bool,
+    ) -> anyhow::Result<Messages> {
+        loop {
+            let m = self.messages(api, election).await?;
+            if done(&m) || Instant::now() >= deadline {
+                return Ok(m);
+            }
+            tokio::time::sleep(poll).await;
+        }
     }
 }
 
@@ -95,10 +130,12 @@ pub async fn take_part<T: Transport>(
     api.submit(&me.sign(EntryBody::KeyGenAnnouncement(announcement))?)
         .await
         .context("posting the announcement")?;
-    let m = wait_for(api, election, deadline, poll, |m| {
-        m.announcements.len() >= n
-    })
-    .await?;
+    let mut board = Reader::default();
+    let m = board
+        .wait_for(api, election, deadline, poll, |m| {
+            m.announcements.len() >= n
+        })
+        .await?;
     if m.announcements.len() < n {
         bail!(
             "{} of {n} trustees announced before the deadline: every trustee needs a key to receive shares",
@@ -109,7 +146,9 @@ pub async fn take_part<T: Transport>(
     api.submit(&me.sign(EntryBody::KeyGenDealing(dealing))?)
         .await
         .context("posting the dealing")?;
-    let m = wait_for(api, election, deadline, poll, |m| m.dealings.len() >= n).await?;
+    let m = board
+        .wait_for(api, election, deadline, poll, |m| m.dealings.len() >= n)
+        .await?;
     let (candidate, complaints) =
         waiting.receive_with_rng(&ctx, &m.announcements, &m.dealings, &mut rng)?;
     for c in complaints {
@@ -118,7 +157,7 @@ pub async fn take_part<T: Transport>(
             .context("posting a complaint")?;
     }
     // Finish with every complaint on the board now (its own included).
-    let m = messages(api, election).await?;
+    let m = board.messages(api, election).await?;
     let (share, _) = candidate.finish(&ctx, &m.announcements, &m.dealings, &m.complaints)?;
     Ok(share)
 }
@@ -132,7 +171,7 @@ pub async fn post_joint_key<T: Transport>(
 ) -> anyhow::Result<KeyGenOutcome> {
     let t = &election.manifest().trustees;
     let params = KeyGenParams::new(t.threshold, t.members.len() as u32)?;
-    let m = messages(api, election).await?;
+    let m = Reader::default().messages(api, election).await?;
     let outcome = KeyGenOutcome::compute(
         &params,
         &Context::new(&election.id()),
