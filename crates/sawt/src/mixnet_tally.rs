@@ -42,11 +42,12 @@ fn input(manifest: &Manifest, counted: &Counted, contest: &str) -> anyhow::Resul
 async fn stages<T: Transport>(
     api: &Api<T>,
     manifest: &Manifest,
+    counted: &Counted,
     contest: &str,
 ) -> anyhow::Result<Vec<MixStage>> {
     let size = api.fresh_head().await?.signed.head.size;
     let mut posted = Vec::new();
-    for_each_entry(api, size, |_, e| {
+    for_each_entry(api, counted.after_close()..size, |_, e| {
         if let EntryBody::MixStage {
             contest: c,
             mixer,
@@ -98,7 +99,7 @@ pub async fn mix<T: Transport>(
     let election = manifest.hash()?;
     let ctx = mix_context(&election, contest);
     let input = input(manifest, counted, contest)?;
-    let done = stages(api, manifest, contest).await?;
+    let done = stages(api, manifest, counted, contest).await?;
     let order = mixers(manifest);
     let position = order
         .iter()
@@ -149,7 +150,7 @@ async fn verified_output<T: Transport>(
 ) -> anyhow::Result<CiphertextList> {
     let election = manifest.hash()?;
     let input = input(manifest, counted, contest)?;
-    let done = stages(api, manifest, contest).await?;
+    let done = stages(api, manifest, counted, contest).await?;
     mixnet::verify_cascade(
         &mix_context(&election, contest),
         key,
@@ -216,7 +217,7 @@ pub async fn publish<T: Transport>(
     let ctx = tally_context(&election, contest);
     let size = api.fresh_head().await?.signed.head.size;
     let mut found = Vec::new();
-    for_each_entry(api, size, |_, e| {
+    for_each_entry(api, counted.after_close()..size, |_, e| {
         if let EntryBody::MixDecryptionShares {
             contest: k,
             shares,

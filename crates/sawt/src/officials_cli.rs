@@ -199,7 +199,7 @@ pub fn trustee(command: &TrusteeCommand) -> anyhow::Result<()> {
                 let (api, election, me) = connect(holder).await?;
                 let s = unseal(share, &election.id())?;
                 let counted = tally::count(&api, election.manifest()).await?;
-                let (posted, _) = tally::tallies_and_shares(&api, counted.size).await?;
+                let (posted, _) = tally::tallies_and_shares(&api, counted.after_close()).await?;
                 let mut n =
                     tally::post_shares(&api, &me, &s, &election.id(), &counted, &posted).await?;
                 for contest in counted.lists.keys() {

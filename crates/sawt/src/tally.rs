@@ -56,13 +56,13 @@ pub fn tally_context(election: &[u8; 32], contest: &str) -> Context {
     Context::new(election).with(b"tally", contest.as_bytes())
 }
 
-/// Calls `f` on every entry of the record before `size`, in log order, a page at a time.
+/// Calls `f` on every entry of the record in `range`, in log order, a page at a time.
 pub async fn for_each_entry<T: Transport>(
     api: &Api<T>,
-    size: u64,
+    range: std::ops::Range<u64>,
     mut f: impl FnMut(u64, SignedEntry) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut at = 0;
+    let (mut at, size) = (range.start, range.end);
     while at < size {
         let page = api.entries(at, (size - at).min(1000)).await?;
         ensure!(!page.is_empty(), "the board served no entry at {at}");
@@ -93,6 +93,11 @@ pub struct Counted {
 }
 
 impl Counted {
+    /// The first index after the close: the tally's entries all come later.
+    pub fn after_close(&self) -> u64 {
+        self.rule.close().map_or(self.size, |c| c + 1)
+    }
+
     /// The contest as ballots see it: the manifest's, its published candidate list filled in.
     pub fn contest(&self, manifest: &Manifest, id: &str) -> anyhow::Result<Contest> {
         self.published
@@ -109,7 +114,7 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
     let (mut anns, mut dealings, mut complaints) = (Vec::new(), Vec::new(), Vec::new());
     let mut published = sawt_election::candidates::PublishedLists::new();
     let mut keyed = false;
-    for_each_entry(api, size, |i, e| {
+    for_each_entry(api, 0..size, |i, e| {
         rule.observe(i, &e.entry.body);
         match e.entry.body {
             EntryBody::CandidateList {
@@ -149,7 +154,7 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
         .filter(|c| c.tally == TallyMethod::Mixnet)
         .map(|c| (c.id.clone(), Vec::new()))
         .collect();
-    for_each_entry(api, size, |i, e| {
+    for_each_entry(api, 0..size, |i, e| {
         if let EntryBody::Ballot(b) = &e.entry.body
             && rule.counts(i, b.credential.bytes())
             && let Some(list) = lists.get_mut(&b.contest)
@@ -285,10 +290,11 @@ pub async fn tallies_and_shares<T: Transport>(
     BTreeMap<String, Vec<TallySum>>,
     BTreeMap<String, Vec<DecryptionShare>>,
 )> {
+    // Tally entries and shares follow the close: read from `from` (a size at or after it).
     let size = api.fresh_head().await?.signed.head.size.max(from);
     let mut tallies = BTreeMap::new();
     let mut shares: BTreeMap<String, Vec<DecryptionShare>> = BTreeMap::new();
-    for_each_entry(api, size, |_, e| {
+    for_each_entry(api, from..size, |_, e| {
         match e.entry.body {
             EntryBody::Tally { contest, sums } => {
                 tallies.insert(contest, sums);
@@ -328,7 +334,7 @@ pub async fn publish<T: Transport>(
 ) -> anyhow::Result<Vec<Published>> {
     let election = manifest.hash()?;
     counted.rule.close().context("voting is not closed")?;
-    let (tallies, shares) = tallies_and_shares(api, counted.size).await?;
+    let (tallies, shares) = tallies_and_shares(api, counted.after_close()).await?;
     let t = manifest.trustees.threshold as usize;
     let mut out = Vec::new();
     for (contest_id, (_, counted_ballots)) in &counted.sums {

@@ -351,19 +351,40 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
                 .map(|(civil, _, _)| (civil, c.wilayat.clone())),
         );
     }
-    let mut devices = Vec::with_capacity(voters.len());
-    for (civil, _) in &voters {
-        let d = Device::new(e, keystore.as_ref())?;
-        let signed = idp.assert(
-            e,
-            civil.clone(),
-            d.credential.clone(),
-            clock.now_ms(),
-            &mut sawt_crypto::rng::os_rng(),
-        )?;
-        let enrolled = registry.enrol(&signed).await?;
-        devices.push((d, enrolled.entry_index));
+    // Each voter's device makes its key, gets an identity assertion for it, and enrols:
+    // sixteen at a time.
+    let now = clock.now_ms();
+    let mut enrolling = tokio::task::JoinSet::new();
+    for (part, chunk) in voters.chunks(voters.len().div_ceil(16).max(1)).enumerate() {
+        let (chunk, registry, idp, keystore) = (
+            chunk.to_vec(),
+            registry.clone(),
+            idp.clone(),
+            keystore.clone(),
+        );
+        enrolling.spawn(async move {
+            let mut out = Vec::with_capacity(chunk.len());
+            for (civil, _) in chunk {
+                let d = Device::new(e, keystore.as_ref())?;
+                let signed = idp.assert(
+                    e,
+                    civil,
+                    d.credential.clone(),
+                    now,
+                    &mut sawt_crypto::rng::os_rng(),
+                )?;
+                let enrolled = registry.enrol(&signed).await?;
+                out.push((d, enrolled.entry_index));
+            }
+            anyhow::Ok((part, out))
+        });
     }
+    let mut parts = Vec::new();
+    while let Some(r) = enrolling.join_next().await {
+        parts.push(r??);
+    }
+    parts.sort_by_key(|(part, _)| *part);
+    let devices: Vec<(Device, u64)> = parts.into_iter().flat_map(|(_, d)| d).collect();
     steps.done(
         "enrolment",
         format!(
@@ -463,7 +484,8 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     let mut results = match o.tally {
         TallyMethod::Homomorphic => {
             crate::tally::post_tallies(&api, &by_authority, &manifest, &counted).await?;
-            let (tallies, _) = crate::tally::tallies_and_shares(&api, counted.size).await?;
+            let (tallies, _) =
+                crate::tally::tallies_and_shares(&api, counted.after_close()).await?;
             for s in &present {
                 let t = Author::new(e, trustees[s.index() as usize - 1].clone());
                 crate::tally::post_shares(&api, &t, s, &e, &counted, &tallies).await?;
