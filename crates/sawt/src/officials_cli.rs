@@ -77,6 +77,27 @@ pub enum TrusteeCommand {
 /// `sawt admin`.
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
+    /// Build a valid manifest from a table of wilayats (`../shared/oman/wilayats.csv`) and the
+    /// parties' public keys; written as JSON to `--out` (then `sawt board init` posts it).
+    Manifest(ManifestArgs),
+    /// Extend a window (a signed, published entry): `--window voting_home --until TIME`.
+    Extend {
+        /// The service, the election, the authority's key.
+        #[command(flatten)]
+        holder: Holder,
+        /// The window, as the manifest names it (`registration`, …, `voting_home`).
+        #[arg(long)]
+        window: String,
+        /// Its new end: RFC 3339 (`2027-10-28T20:00:00+04:00`).
+        #[arg(long)]
+        until: String,
+        /// Why, in Arabic.
+        #[arg(long)]
+        reason_ar: String,
+        /// Why, in English.
+        #[arg(long)]
+        reason_en: String,
+    },
     /// Post the joint key the key generation on the board determines.
     JointKey(Holder),
     /// Close voting (after the voting windows).
@@ -92,6 +113,163 @@ pub enum AdminCommand {
         #[arg(long)]
         preliminary: bool,
     },
+}
+
+/// Options of `sawt admin manifest`.
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// The table of wilayats (the columns of `shared/oman/wilayats.csv`); default: the
+    /// built-in copy.
+    #[arg(long)]
+    from: Option<PathBuf>,
+    /// The council: `shura` or `municipal`.
+    #[arg(long, default_value = "shura")]
+    kind: String,
+    /// The tally: `homomorphic` or `mixnet`.
+    #[arg(long, default_value = "homomorphic")]
+    tally: String,
+    /// The term (the 11th Shura council…).
+    #[arg(long, default_value_t = 11)]
+    term: u32,
+    /// The day registration opens (YYYY-MM-DD, Oman time); the other windows follow the
+    /// 2023 calendar's spacing (registration a month; voting abroad a week before home).
+    #[arg(long)]
+    starts: String,
+    /// The election authority's public key (hex).
+    #[arg(long)]
+    authority: String,
+    /// The registrar's public key (hex).
+    #[arg(long)]
+    registrar: String,
+    /// The board operator's public key (hex).
+    #[arg(long)]
+    board: String,
+    /// A trustee's public key (hex), in index order; repeat.
+    #[arg(long = "trustee", required = true)]
+    trustees: Vec<String>,
+    /// Trustees needed to decrypt.
+    #[arg(long)]
+    threshold: u32,
+    /// A mixer's public key (hex), in cascade order; repeat (mix-net tallies).
+    #[arg(long = "mixer")]
+    mixers: Vec<String>,
+    /// A witness's public key (hex); repeat.
+    #[arg(long = "witness", required = true)]
+    witnesses: Vec<String>,
+    /// Cosignatures a head needs.
+    #[arg(long)]
+    quorum: u32,
+    /// Where to write the manifest.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn key_hex(s: &str) -> anyhow::Result<sawt_election::keys::PublicKeyHex> {
+    let k: sawt_election::keys::PublicKeyHex =
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map_err(|e| anyhow::anyhow!("{s} is not a public key: {e}"))?;
+    k.verifying_key().map_err(|e| anyhow::anyhow!("{s}: {e}"))?;
+    Ok(k)
+}
+
+/// `sawt admin manifest`.
+fn build_manifest(a: &ManifestArgs) -> anyhow::Result<sawt_election::manifest::Manifest> {
+    use sawt_election::manifest::*;
+    let table = match &a.from {
+        Some(f) => {
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?
+        }
+        None => sawt_election::oman::WILAYATS_CSV.to_owned(),
+    };
+    let rows = sawt_election::oman::parse_wilayats(&table).map_err(anyhow::Error::msg)?;
+    let kind = match a.kind.as_str() {
+        "shura" => ElectionKind::Shura,
+        "municipal" => ElectionKind::Municipal,
+        k => bail!("--kind: shura or municipal, not {k}"),
+    };
+    let tally = match a.tally.as_str() {
+        "homomorphic" => TallyMethod::Homomorphic,
+        "mixnet" => TallyMethod::Mixnet,
+        t => bail!("--tally: homomorphic or mixnet, not {t}"),
+    };
+    let start = sawt_registry::calendar::parse_date(&a.starts)
+        .map_err(|e| anyhow::anyhow!("--starts: {e}"))?;
+    // The sample calendar's windows, moved so that registration opens on `start` at 08:00
+    // Oman time.
+    let mut windows = sawt_registry::sample::windows();
+    let opens = time::PrimitiveDateTime::new(start, time::macros::time!(08:00))
+        .assume_offset(time::macros::offset!(+4))
+        .unix_timestamp() as u64
+        * 1000;
+    let shift = opens as i128 - windows.registration.start_ms as i128;
+    for w in [
+        &mut windows.registration,
+        &mut windows.candidacy,
+        &mut windows.key_generation,
+        &mut windows.campaign,
+        &mut windows.voting_abroad,
+        &mut windows.voting_home,
+    ] {
+        w.start_ms = (w.start_ms as i128 + shift) as u64;
+        w.end_ms = (w.end_ms as i128 + shift) as u64;
+    }
+    let holders = |keys: &[String], what: (&str, &str)| -> anyhow::Result<Vec<KeyHolder>> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| {
+                Ok(KeyHolder {
+                    index: i as u32 + 1,
+                    name: Names {
+                        ar: format!("{} {}", what.0, i + 1),
+                        en: format!("{} {}", what.1, i + 1),
+                    },
+                    key: key_hex(k)?,
+                })
+            })
+            .collect()
+    };
+    let mut contests = sawt_election::oman::contests(&rows, kind, tally);
+    for c in &mut contests {
+        c.candidates.clear(); // from the candidacies: `candidate-list` entries
+    }
+    let m = Manifest {
+        format: MANIFEST_FORMAT.into(),
+        id: format!("{}-{}", a.kind, a.term),
+        kind,
+        term: a.term,
+        name: match kind {
+            ElectionKind::Shura => Names {
+                ar: format!("انتخابات مجلس الشورى للفترة {}", a.term),
+                en: format!("Shura Council election, term {}", a.term),
+            },
+            ElectionKind::Municipal => Names {
+                ar: format!("انتخابات المجالس البلدية للفترة {}", a.term),
+                en: format!("Municipal councils election, term {}", a.term),
+            },
+        },
+        time_zone: "Asia/Muscat".into(),
+        utc_offset_minutes: 240,
+        windows,
+        geography: sawt_election::oman::geography(&rows),
+        contests,
+        trustees: Trustees {
+            threshold: a.threshold,
+            members: holders(&a.trustees, ("الأمين", "Trustee"))?,
+        },
+        mixers: holders(&a.mixers, ("الخالط", "Mixer"))?,
+        witnesses: Witnesses {
+            quorum: a.quorum,
+            members: holders(&a.witnesses, ("الشاهد", "Witness"))?,
+        },
+        authorities: Authorities {
+            election_authority: key_hex(&a.authority)?,
+            registrar: key_hex(&a.registrar)?,
+            board_operator: key_hex(&a.board)?,
+        },
+    };
+    m.validate()
+        .map_err(|e| anyhow::anyhow!("the manifest is not valid: {}", e.0.join("; ")))?;
+    Ok(m)
 }
 
 /// A trustee's key share, sealed at rest.
@@ -245,8 +423,47 @@ pub fn mixer(args: &MixerArgs) -> anyhow::Result<()> {
 
 /// `sawt admin`.
 pub fn admin(command: &AdminCommand) -> anyhow::Result<()> {
+    if let AdminCommand::Manifest(a) = command {
+        let m = build_manifest(a)?;
+        std::fs::write(&a.out, serde_json::to_vec_pretty(&m)?)?;
+        println!(
+            "manifest of {} contests written to {}; election {}",
+            m.contests.len(),
+            a.out.display(),
+            hex::encode(m.hash()?)
+        );
+        return Ok(());
+    }
     runtime()?.block_on(async {
         match command {
+            AdminCommand::Manifest(_) => unreachable!("written above"),
+            AdminCommand::Extend {
+                holder,
+                window,
+                until,
+                reason_ar,
+                reason_en,
+            } => {
+                let (api, _, me) = connect(holder).await?;
+                let end = time::OffsetDateTime::parse(
+                    until,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map_err(|e| anyhow::anyhow!("--until: an RFC 3339 time: {e}"))?;
+                let index = api
+                    .submit(&me.sign(sawt_election::entry::EntryBody::WindowExtension(
+                        sawt_election::entry::WindowExtension {
+                            window: window.clone(),
+                            new_end_ms: (end.unix_timestamp_nanos() / 1_000_000) as u64,
+                            reason: sawt_election::manifest::Names {
+                                ar: reason_ar.clone(),
+                                en: reason_en.clone(),
+                            },
+                        },
+                    ))?)
+                    .await?;
+                println!("{window} extended to {until} (entry {index})");
+            }
             AdminCommand::JointKey(h) => {
                 let (api, election, me) = connect(h).await?;
                 let o = crate::keygen::post_joint_key(&api, &election, &me).await?;

@@ -210,3 +210,89 @@ fn the_whole_election_demo_runs_both_tallies_with_a_trustee_absent() {
     let out = sawt(&["demo", "--tally", "paper"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn admin_manifest_builds_a_valid_manifest_from_the_table_of_wilayats() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = |seed: u8| {
+        hex::encode(
+            ed25519_dalek::SigningKey::from_bytes(&[seed; 32])
+                .verifying_key()
+                .to_bytes(),
+        )
+    };
+    let table = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sawt-election/data/wilayats.csv"
+    );
+    let out = d.join("manifest.json");
+    let mut args: Vec<String> = [
+        "admin",
+        "manifest",
+        "--from",
+        table,
+        "--kind",
+        "shura",
+        "--tally",
+        "mixnet",
+        "--starts",
+        "2027-03-01",
+        "--threshold",
+        "3",
+        "--quorum",
+        "2",
+        "--out",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.push(out.display().to_string());
+    for (flag, seed) in [("--authority", 1u8), ("--registrar", 2), ("--board", 3)] {
+        args.extend([flag.to_owned(), key(seed)]);
+    }
+    for s in 101..=105u8 {
+        args.extend(["--trustee".to_owned(), key(s)]);
+    }
+    for s in 121..=123u8 {
+        args.extend(["--mixer".to_owned(), key(s)]);
+    }
+    for s in 141..=143u8 {
+        args.extend(["--witness".to_owned(), key(s)]);
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = sawt(&refs);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m: sawt_election::manifest::Manifest =
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    m.validate().unwrap();
+    assert_eq!(m.contests.len(), 63);
+    assert_eq!(m.contests.iter().map(|c| c.seats).sum::<u32>(), 90);
+    // The board takes it, signed by the authority whose key it names.
+    for seed in [1u8, 3] {
+        std::fs::write(d.join(format!("key-{seed}")), hex::encode([seed; 32])).unwrap();
+    }
+    let db = format!("sqlite://{}?mode=rwc", d.join("b.db").display());
+    let o = sawt(&[
+        "board",
+        "init",
+        "--database",
+        &db,
+        "--manifest",
+        out.to_str().unwrap(),
+        "--authority-key",
+        d.join("key-1").to_str().unwrap(),
+        "--board-key",
+        d.join("key-3").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // An impossible threshold: refused, in one line naming the rule.
+    let bad: Vec<&str> = refs
+        .iter()
+        .map(|a| if *a == "3" { "9" } else { a })
+        .collect();
+    let o = sawt(&bad);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("not valid"), "{err}");
+}

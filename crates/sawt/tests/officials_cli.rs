@@ -202,8 +202,42 @@ async fn trustees_and_the_authority_run_the_key_generation_and_the_tally() {
         assert_eq!(res.status(), reqwest::StatusCode::CREATED);
     }
 
-    // After the voting windows: close, tally, two trustees decrypt, publish.
+    // The authority extends voting at home by two seconds: a signed, published entry.
+    let until = windows.voting_home.end_ms + 2 * S;
+    let until_text = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(until) * 1_000_000)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let extended = ok(&sawt()
+        .args([
+            "admin",
+            "extend",
+            "--window",
+            "voting_home",
+            "--until",
+            &until_text,
+        ])
+        .args([
+            "--reason-ar",
+            "ازدحام",
+            "--reason-en",
+            "Queues at the close",
+        ])
+        .args(holder(1))
+        .output()
+        .unwrap());
+    assert!(extended.contains("voting_home extended"), "{extended}");
+    let view = get_json(&format!("{base}/v1/election")).await;
+    assert_eq!(view["windows"]["voting_home"]["end_ms"], until);
+    // After the voting windows as extended: close, tally, two trustees decrypt, publish.
     sleep_until(windows.voting_home.end_ms + 200).await;
+    let early = sawt()
+        .args(["admin", "close"])
+        .args(holder(1))
+        .output()
+        .unwrap();
+    assert!(!early.status.success(), "closed before the extended end");
+    sleep_until(until + 200).await;
     ok(&sawt()
         .args(["admin", "close"])
         .args(holder(1))
