@@ -1,7 +1,12 @@
 //! The `sawt` command: one binary with subcommands.
 //!
-//! * `sawt demo` — a crypto-level election run end to end (key ceremony, encrypted ballots
-//!   with proofs, homomorphic tally, threshold decryption with a trustee absent).
+//! * `sawt demo` — a whole election on the embedded default: roll, candidacies, the key
+//!   generation through the board, voters through `sawt-client` over HTTP, the close, the
+//!   homomorphic or mix-net tally with a trustee absent, results, the record checked
+//!   (`--walkthrough`: the cryptography of one wilayat's contests step by step).
+//! * `sawt trustee keygen|decrypt`, `sawt mixer`, `sawt admin
+//!   manifest|joint-key|extend|close|tally|publish` — the key holders against a running
+//!   service (`keygen`, `tally`, `mixnet_tally`).
 //! * `sawt bench crypto|mix|board [--json]` — the figures of `BENCHMARKS.md`.
 //! * `sawt serve`, `sawt board init|export`, `sawt witness`, `sawt mirror` — the bulletin
 //!   board, and the tools observers run against it.
