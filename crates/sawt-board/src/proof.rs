@@ -164,7 +164,7 @@ impl InclusionProof {
             sn >>= 1;
         }
         if sn != 0 {
-            Err(ProofError::Path)
+            Err(ProofError::Root)
         } else {
             Ok(r)
         }

@@ -454,24 +454,32 @@ impl<T: Transport> Voter<T> {
                 return Err(e);
             }
         };
+        // An audited ballot's opening has left the device: whatever the answer, it is never
+        // put back to be cast (client.md §5.3). A cast one is, when nothing was appended.
+        let keep = |device: &mut Device, prepared: PreparedBallot| {
+            if !audit {
+                device.prepared = Some(prepared);
+            }
+        };
         let receipt = match self.api.submit_ballot(&session.token, &bytes, audit).await {
             Ok(r) => r,
             Err(ClientError::Transport(_))
-            | Err(ClientError::Refused(crate::error::Refused { status: 500.., .. })) => {
-                // The outcome is unknown (service.md §3.3): look the entry up by its hash.
-                // If it is not there, the ballot stays prepared: sending it again is safe
-                // (a late copy of its ciphertexts is refused as a duplicate).
+            | Err(ClientError::Refused(crate::error::Refused { status: 500.., .. }))
+            | Err(ClientError::Misbehaviour(Misbehaviour { check: "form", .. })) => {
+                // The outcome is unknown (service.md §3.3; an unreadable 2xx was appended):
+                // look the entry up by its hash. If it is not there, a cast ballot stays
+                // prepared: sending it again is safe (a late copy is refused as a duplicate).
                 match self.recover(&bytes, &prepared.tracking_code).await {
                     Ok(r) => r,
                     Err(e) => {
-                        self.device.prepared = Some(prepared);
+                        keep(&mut self.device, prepared);
                         return Err(e);
                     }
                 }
             }
             Err(e) => {
                 // A refusal appended nothing (service.md §3.3).
-                self.device.prepared = Some(prepared);
+                keep(&mut self.device, prepared);
                 return Err(e);
             }
         };
@@ -510,11 +518,13 @@ impl<T: Transport> Voter<T> {
             }
             return Err(m.into());
         }
+        // The ballot is on the board by R1–R6: the device keeps it whatever the head check
+        // below says (a conflict is evidence about the board, not about this ballot).
+        self.device.ballots.push(record.clone());
         let head = record.receipt.head.clone();
         let accepted = self.accept_head(&head, Some(&record)).await;
         self.sign_pending(store)?;
         accepted?;
-        self.device.ballots.push(record.clone());
         Ok(record)
     }
 

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use sawt_client::Api;
 use sawt_client::election::Election;
-use sawt_client::setup::fetch_proved;
 use sawt_client::transport::Transport;
 use sawt_crypto::Context;
 use sawt_crypto::dkg::{
@@ -30,24 +29,25 @@ struct Messages {
     complaints: Vec<Complaint>,
 }
 
-/// What a trustee has read of the board: the head it last verified and the messages proved
-/// so far, by index. Each read proves only the new messages, under a fresh head shown
-/// consistent with the last one, so that polling costs a few requests.
+/// What a trustee has read of the board: every entry up to the head it last verified, in a
+/// tree whose root must be that head's, and the key-generation messages among them. Each
+/// read takes only the new entries, under a fresh head shown consistent with the last, so
+/// that polling costs a few requests and no message can be hidden from one trustee.
 #[derive(Default)]
 struct Reader {
     head: Option<sawt_board::head::SignedTreeHead>,
-    seen: std::collections::BTreeMap<u64, EntryBody>,
+    tree: sawt_board::tree::MemoryTree,
+    read: u64,
+    seen: Vec<EntryBody>,
 }
 
 impl Reader {
-    /// Reads the key-generation entries the service lists, each proved under a fresh head
-    /// and signed by the trustee it names.
+    /// The key-generation messages on the board, each signed by the trustee it names.
     async fn messages<T: Transport>(
         &mut self,
         api: &Api<T>,
         election: &Election,
     ) -> anyhow::Result<Messages> {
-        let view = api.election().await?;
         let head = api.fresh_head().await?.signed;
         election.check_head("R1", &head)?;
         if let Some(old) = &self.head {
@@ -59,29 +59,40 @@ impl Reader {
             sawt_client::heads::consistent(old, &head, proof.as_ref())
                 .map_err(|e| anyhow::anyhow!("the board's heads are not consistent: {e}"))?;
         }
-        for item in view.setup.iter().filter(|s| s.kind.starts_with("key-gen-")) {
-            if self.seen.contains_key(&item.index) {
-                continue;
+        let size = head.head.size;
+        while self.read < size {
+            let asked = (size - self.read).min(1000);
+            let page = api.entries(self.read, asked).await?;
+            if page.is_empty() || page.len() as u64 > asked {
+                bail!("the board served {} entries for {asked} asked", page.len());
             }
-            let (e, _) = fetch_proved(api, election, &head, "C3", item.index).await?;
-            let role = role_of(election.manifest(), &e.entry.author);
-            let ok = match &e.entry.body {
-                EntryBody::KeyGenAnnouncement(a) => role == Some(Role::Trustee(a.trustee)),
-                EntryBody::KeyGenDealing(d) => role == Some(Role::Trustee(d.dealer)),
-                EntryBody::KeyGenComplaint(c) => role == Some(Role::Trustee(c.complainer)),
-                _ => false,
-            };
-            if !ok {
-                bail!(
-                    "entry {} is not a trustee's key-generation message",
-                    item.index
-                );
+            for bytes in page {
+                self.tree.push(&bytes);
+                let e = election
+                    .decode_entry("C3", self.read, &bytes)
+                    .map_err(|m| anyhow::anyhow!("{m}"))?;
+                let role = role_of(election.manifest(), &e.entry.author);
+                let ok = match &e.entry.body {
+                    EntryBody::KeyGenAnnouncement(a) => role == Some(Role::Trustee(a.trustee)),
+                    EntryBody::KeyGenDealing(d) => role == Some(Role::Trustee(d.dealer)),
+                    EntryBody::KeyGenComplaint(c) => role == Some(Role::Trustee(c.complainer)),
+                    _ => true,
+                };
+                if !ok {
+                    bail!("entry {} is not signed by the trustee it names", self.read);
+                }
+                if e.entry.body.kind().starts_with("key-gen-") {
+                    self.seen.push(e.entry.body);
+                }
+                self.read += 1;
             }
-            self.seen.insert(item.index, e.entry.body);
+        }
+        if self.tree.root() != head.head.root {
+            bail!("the entries served are not the record the board signed (size {size})");
         }
         self.head = Some(head);
         let mut m = Messages::default();
-        for body in self.seen.values() {
+        for body in &self.seen {
             match body {
                 EntryBody::KeyGenAnnouncement(a) => m.announcements.push(a.clone()),
                 EntryBody::KeyGenDealing(d) => m.dealings.push(d.clone()),

@@ -17,7 +17,7 @@ use sawt_crypto::{Context, EncryptionKey, PublicKey};
 use sawt_election::entry::EntryBody;
 use sawt_election::manifest::Manifest;
 
-use crate::tally::{Author, Counted, Published, for_each_entry, tally_context};
+use crate::tally::{Author, Counted, Published, entries_after, tally_context};
 
 /// The mixing context of a contest: `Context(E).with("contest", contest)` (mixnet.md §3.4).
 pub fn mix_context(election: &[u8; 32], contest: &str) -> Context {
@@ -45,16 +45,17 @@ async fn stages<T: Transport>(
     counted: &Counted,
     contest: &str,
 ) -> anyhow::Result<Vec<MixStage>> {
-    let size = api.fresh_head().await?.signed.head.size;
+    let head = crate::tally::signed_head(api, manifest).await?;
+    let wanted =
+        |b: &EntryBody| matches!(b, EntryBody::MixStage { contest: c, .. } if c == contest);
     let mut posted = Vec::new();
-    for_each_entry(api, counted.after_close()..size, |_, e| {
+    for (_, e) in entries_after(api, &head, counted.after_close(), wanted).await? {
         if let EntryBody::MixStage {
-            contest: c,
             mixer,
             output,
             proof,
+            ..
         } = e.entry.body
-            && c == contest
         {
             let listed = manifest
                 .mixers
@@ -63,9 +64,7 @@ async fn stages<T: Transport>(
             ensure!(listed, "a stage of {contest} not signed by mixer {mixer}");
             posted.push((mixer, output, proof));
         }
-        Ok(())
-    })
-    .await?;
+    }
     let mut out = Vec::new();
     for (mixer, output, proof) in posted {
         ensure!(
@@ -215,29 +214,30 @@ pub async fn publish<T: Transport>(
     let mixed =
         verified_output(api, manifest, counted, &counted.outcome.joint_key, contest).await?;
     let ctx = tally_context(&election, contest);
-    let size = api.fresh_head().await?.signed.head.size;
+    let head = crate::tally::signed_head(api, manifest).await?;
+    let wanted = |b: &EntryBody| matches!(b, EntryBody::MixDecryptionShares { contest: k, .. } if k == contest);
     let mut found = Vec::new();
-    for_each_entry(api, counted.after_close()..size, |_, e| {
+    for (_, e) in entries_after(api, &head, counted.after_close(), wanted).await? {
+        let role = sawt_election::entry::role_of(manifest, &e.entry.author);
         if let EntryBody::MixDecryptionShares {
-            contest: k,
-            shares,
-            trustee,
+            shares, trustee, ..
         } = e.entry.body
-            && k == contest
+            && role == Some(sawt_election::entry::Role::Trustee(trustee))
         {
             found.push((trustee, shares));
         }
-        Ok(())
-    })
-    .await?;
+    }
     let t = manifest.trustees.threshold as usize;
     let mut valid: Vec<DecryptionShare> = Vec::new();
     for (trustee, a) in found {
         if a.format != "decryption-share" {
             continue;
         }
-        let Ok(bytes) = api.attachment(&a).await else {
-            continue;
+        // A share whose bytes are not its attachment's is skipped; a failure to fetch is not.
+        let bytes = match api.attachment(&a).await {
+            Ok(b) => b,
+            Err(sawt_client::ClientError::Misbehaviour(_)) => continue,
+            Err(e) => return Err(e.into()),
         };
         let Ok(s) = DecryptionShare::from_bytes(&bytes) else {
             continue;

@@ -302,7 +302,27 @@ async fn connect(h: &Holder) -> anyhow::Result<(Api<HttpTransport>, Election, Au
     Ok((api, election, Author::new(e, read_key(&h.key)?)))
 }
 
-fn seal(path: &Path, e: &[u8; 32], share: &TrusteeKeyShare) -> anyhow::Result<()> {
+/// Creates the share file before the key generation starts (never over an existing one;
+/// readable by its owner only), so that a share the trustee dealt for is never lost to a
+/// file that cannot be written.
+fn create_share_file(path: &Path) -> anyhow::Result<std::fs::File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            anyhow::anyhow!("{} exists: a trustee takes part once", path.display())
+        }
+        _ => anyhow::anyhow!("creating {}: {e}", path.display()),
+    })
+}
+
+fn seal(file: &mut std::fs::File, e: &[u8; 32], share: &TrusteeKeyShare) -> anyhow::Result<()> {
+    use std::io::Write as _;
     let vk = *share.verification_key();
     let sealed = passphrase()?.seal(share.expose_secret().as_bytes(), vk.as_bytes())?;
     let f = ShareFile {
@@ -312,10 +332,8 @@ fn seal(path: &Path, e: &[u8; 32], share: &TrusteeKeyShare) -> anyhow::Result<()
         verification_key: vk,
         sealed,
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, serde_json::to_vec_pretty(&f)?)?;
+    file.write_all(&serde_json::to_vec_pretty(&f)?)?;
+    file.sync_all()?;
     Ok(())
 }
 
@@ -351,13 +369,11 @@ pub fn trustee(command: &TrusteeCommand) -> anyhow::Result<()> {
                 share,
                 wait_secs,
             } => {
-                if share.exists() {
-                    bail!("{} exists: a trustee takes part once", share.display());
-                }
                 passphrase()?;
                 let (api, election, me) = connect(holder).await?;
+                let mut file = create_share_file(share)?;
                 let deadline = Instant::now() + Duration::from_secs(*wait_secs);
-                let s = crate::keygen::take_part(
+                let taken = crate::keygen::take_part(
                     &api,
                     &election,
                     &me,
@@ -365,8 +381,16 @@ pub fn trustee(command: &TrusteeCommand) -> anyhow::Result<()> {
                     deadline,
                     Duration::from_millis(300),
                 )
-                .await?;
-                seal(share, &election.id(), &s)?;
+                .await;
+                let s = match taken {
+                    Ok(s) => s,
+                    Err(e) => {
+                        drop(file);
+                        let _ = std::fs::remove_file(share);
+                        return Err(e);
+                    }
+                };
+                seal(&mut file, &election.id(), &s)?;
                 println!(
                     "trustee {index}: key share sealed in {} (verification key {})",
                     share.display(),
@@ -377,7 +401,9 @@ pub fn trustee(command: &TrusteeCommand) -> anyhow::Result<()> {
                 let (api, election, me) = connect(holder).await?;
                 let s = unseal(share, &election.id())?;
                 let counted = tally::count(&api, election.manifest()).await?;
-                let (posted, _) = tally::tallies_and_shares(&api, counted.after_close()).await?;
+                let (posted, _) =
+                    tally::tallies_and_shares(&api, election.manifest(), counted.after_close())
+                        .await?;
                 let mut n =
                     tally::post_shares(&api, &me, &s, &election.id(), &counted, &posted).await?;
                 for contest in counted.lists.keys() {

@@ -16,7 +16,7 @@ use sawt_crypto::dkg::{KeyGenOutcome, KeyGenParams};
 use sawt_crypto::dlog::DlogTable;
 use sawt_crypto::threshold::{DecryptionShare, TrusteeKeyShare, decrypt_small};
 use sawt_crypto::{Ciphertext, Context};
-use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, TallySum};
+use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, Role, SignedEntry, TallySum, role_of};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::{Contest, Manifest, TallyMethod};
 use sawt_election::results;
@@ -56,22 +56,90 @@ pub fn tally_context(election: &[u8; 32], contest: &str) -> Context {
     Context::new(election).with(b"tally", contest.as_bytes())
 }
 
-/// Calls `f` on every entry of the record in `range`, in log order, a page at a time.
+/// A head of the committed size, signed by the manifest's board operator for this election.
+pub async fn signed_head<T: Transport>(
+    api: &Api<T>,
+    manifest: &Manifest,
+) -> anyhow::Result<sawt_board::head::SignedTreeHead> {
+    let h = api.fresh_head().await?.signed;
+    h.verify(&manifest.authorities.board_operator.verifying_key()?)
+        .context("the board's head")?;
+    ensure!(
+        h.head.election == manifest.hash()?,
+        "a head of another election"
+    );
+    Ok(h)
+}
+
+/// Calls `f` on every entry under `head`, in log order, a page at a time, and checks that
+/// the entries read hash to the head's root: what is read is the record the board signed, not
+/// whatever the service chose to show (a tally computed from anything else could make the
+/// trustees decrypt a ballot).
 pub async fn for_each_entry<T: Transport>(
     api: &Api<T>,
-    range: std::ops::Range<u64>,
+    head: &sawt_board::head::SignedTreeHead,
     mut f: impl FnMut(u64, SignedEntry) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let (mut at, size) = (range.start, range.end);
+    let size = head.head.size;
+    let mut tree = sawt_board::tree::MemoryTree::new();
+    let mut at = 0;
     while at < size {
-        let page = api.entries(at, (size - at).min(1000)).await?;
-        ensure!(!page.is_empty(), "the board served no entry at {at}");
+        let asked = (size - at).min(1000);
+        let page = api.entries(at, asked).await?;
+        ensure!(
+            !page.is_empty() && page.len() as u64 <= asked,
+            "the board served {} entries at {at} for {asked} asked",
+            page.len()
+        );
         for bytes in page {
+            tree.push(&bytes);
             f(at, SignedEntry::decode(&bytes)?)?;
             at += 1;
         }
     }
+    ensure!(
+        tree.root() == head.head.root,
+        "the entries served are not the record the board signed (size {size})"
+    );
     Ok(())
+}
+
+/// The entries of `[from, head size)` that `want` keeps, each proved in the tree of `head`
+/// by an inclusion proof.
+pub async fn entries_after<T: Transport>(
+    api: &Api<T>,
+    head: &sawt_board::head::SignedTreeHead,
+    from: u64,
+    want: impl Fn(&EntryBody) -> bool,
+) -> anyhow::Result<Vec<(u64, SignedEntry)>> {
+    let size = head.head.size;
+    let mut kept = Vec::new();
+    let mut at = from;
+    while at < size {
+        let asked = (size - at).min(1000);
+        let page = api.entries(at, asked).await?;
+        ensure!(
+            !page.is_empty() && page.len() as u64 <= asked,
+            "the board served {} entries at {at} for {asked} asked",
+            page.len()
+        );
+        for bytes in page {
+            let e = SignedEntry::decode(&bytes)?;
+            if want(&e.entry.body) {
+                kept.push((at, bytes, e));
+            }
+            at += 1;
+        }
+    }
+    let mut out = Vec::with_capacity(kept.len());
+    for (i, bytes, e) in kept {
+        api.inclusion(i, size)
+            .await?
+            .verify(&sawt_board::hash::leaf_hash(&bytes), size, &head.head.root)
+            .with_context(|| format!("entry {i} is not in the record the board signed"))?;
+        out.push((i, e));
+    }
+    Ok(out)
 }
 
 /// What the record holds for the tally: the counting rule, the key generation's outcome,
@@ -109,12 +177,13 @@ impl Counted {
 
 /// Reads the record (two passes): the counting rule, the key generation, then the sums.
 pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::Result<Counted> {
-    let size = api.fresh_head().await?.signed.head.size;
+    let head = signed_head(api, manifest).await?;
+    let size = head.head.size;
     let mut rule = CountingRule::new();
     let (mut anns, mut dealings, mut complaints) = (Vec::new(), Vec::new(), Vec::new());
     let mut published = sawt_election::candidates::PublishedLists::new();
     let mut keyed = false;
-    for_each_entry(api, 0..size, |i, e| {
+    for_each_entry(api, &head, |i, e| {
         rule.observe(i, &e.entry.body);
         match e.entry.body {
             EntryBody::CandidateList {
@@ -154,7 +223,7 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
         .filter(|c| c.tally == TallyMethod::Mixnet)
         .map(|c| (c.id.clone(), Vec::new()))
         .collect();
-    for_each_entry(api, 0..size, |i, e| {
+    for_each_entry(api, &head, |i, e| {
         if let EntryBody::Ballot(b) = &e.entry.body
             && rule.counts(i, b.credential.bytes())
             && let Some(list) = lists.get_mut(&b.contest)
@@ -285,28 +354,37 @@ pub async fn post_shares<T: Transport>(
 /// The tally entries and decryption shares on the board, by contest.
 pub async fn tallies_and_shares<T: Transport>(
     api: &Api<T>,
+    manifest: &Manifest,
     from: u64,
 ) -> anyhow::Result<(
     BTreeMap<String, Vec<TallySum>>,
     BTreeMap<String, Vec<DecryptionShare>>,
 )> {
-    // Tally entries and shares follow the close: read from `from` (a size at or after it).
-    let size = api.fresh_head().await?.signed.head.size.max(from);
+    // Tally entries and shares follow the close: read from `from` (an index after it), each
+    // proved in the signed record and by its author's role.
+    let head = signed_head(api, manifest).await?;
+    let wanted = |b: &EntryBody| {
+        matches!(
+            b,
+            EntryBody::Tally { .. } | EntryBody::DecryptionShares { .. }
+        )
+    };
     let mut tallies = BTreeMap::new();
     let mut shares: BTreeMap<String, Vec<DecryptionShare>> = BTreeMap::new();
-    for_each_entry(api, from..size, |_, e| {
+    for (i, e) in entries_after(api, &head, from, wanted).await? {
+        let role = role_of(manifest, &e.entry.author);
         match e.entry.body {
-            EntryBody::Tally { contest, sums } => {
+            EntryBody::Tally { contest, sums } if role == Some(Role::Authority) => {
                 tallies.insert(contest, sums);
             }
-            EntryBody::DecryptionShares { contest, shares: s } => {
+            EntryBody::DecryptionShares { contest, shares: s }
+                if role == Some(Role::Trustee(s.trustee)) =>
+            {
                 shares.entry(contest).or_default().push(s)
             }
-            _ => {}
+            _ => bail!("entry {i} is not signed by its author's role"),
         }
-        Ok(())
-    })
-    .await?;
+    }
     Ok((tallies, shares))
 }
 
@@ -334,7 +412,7 @@ pub async fn publish<T: Transport>(
 ) -> anyhow::Result<Vec<Published>> {
     let election = manifest.hash()?;
     counted.rule.close().context("voting is not closed")?;
-    let (tallies, shares) = tallies_and_shares(api, counted.after_close()).await?;
+    let (tallies, shares) = tallies_and_shares(api, manifest, counted.after_close()).await?;
     let t = manifest.trustees.threshold as usize;
     let mut out = Vec::new();
     for (contest_id, (_, counted_ballots)) in &counted.sums {

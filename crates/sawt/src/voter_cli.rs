@@ -309,15 +309,21 @@ async fn run(args: &VoterArgs) -> anyhow::Result<()> {
             dev_identity,
             replace,
         } => {
-            if args.device.exists() && !replace {
-                bail!(
-                    "{} already holds a device; pass --replace to enrol a new one",
-                    args.device.display()
-                );
-            }
             let e = anchor(election)?;
             let store = passphrase(args)?;
-            let device = Device::new(e, &store)?;
+            // A device whose enrolment did not finish is enrolled again with its own key (the
+            // credential may be on the board already); one that is enrolled needs --replace.
+            let device = match load(&args.device) {
+                Ok(f) if !replace && f.device.enrolment.is_none() && f.device.election.0 == e => {
+                    f.device
+                }
+                Ok(_) if !replace => bail!(
+                    "{} already holds an enrolled device; pass --replace to enrol a new one",
+                    args.device.display()
+                ),
+                _ => Device::new(e, &store)?,
+            };
+
             let api = Api::new(HttpTransport::new(server)?);
             let assertion = match (assertion, dev_identity) {
                 (Some(f), None) => {
@@ -339,6 +345,15 @@ async fn run(args: &VoterArgs) -> anyhow::Result<()> {
             let mut v = Voter::open(api, device)
                 .await
                 .map_err(|e| service_error(e, 0..0, &args.device))?;
+            // The key is kept before the enrolment is sent: an enrolment whose answer is
+            // lost must not lose the key it enrolled.
+            save(
+                &args.device,
+                &DeviceFile {
+                    server: server.clone(),
+                    device: v.device.clone(),
+                },
+            )?;
             let enrolment = v
                 .enrol(&assertion)
                 .await
@@ -376,8 +391,14 @@ async fn run(args: &VoterArgs) -> anyhow::Result<()> {
             let f = sawt_client::voter::check_audit(&api, anchor(election)?, *index)
                 .await
                 .map_err(|e| service_error(e, 0..0, &args.device))?;
+            let normal = |s: &str| -> String {
+                s.chars()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .map(|c| c.to_ascii_uppercase())
+                    .collect()
+            };
             if let Some(code) = tracking_code
-                && code != &f.tracking_code
+                && normal(code) != normal(&f.tracking_code)
             {
                 return Err(ServiceMisbehaved(format!(
                     "the audited ballot at {index} has tracking code {}, not {code}",
@@ -448,7 +469,9 @@ async fn with_device(
         .await
         .map_err(|e| service_error(e, 0..0, &args.device))?;
     let result = command(args, l, out, &mut v, &unlocked).await;
-    v.sign_pending(&unlocked)?;
+    // Whatever happened, the complaints found are signed and kept (a failure to sign is
+    // reported after the device is saved).
+    let signed = v.sign_pending(&unlocked);
     // Whatever happened, keep what the device learnt: heads, receipts, complaints.
     file.device = v.device;
     save(&args.device, &file)?;
@@ -459,6 +482,7 @@ async fn with_device(
             serde_json::to_vec_pretty(c)?,
         )?;
     }
+    signed?;
     result.map_err(|e| {
         service_error(
             e,

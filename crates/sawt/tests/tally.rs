@@ -74,7 +74,7 @@ async fn last_ballots_count_an_absent_and_a_cheating_trustee_and_a_tie_drawn_by_
     tally::post_tallies(&api, &authority, &s.manifest, &counted)
         .await
         .unwrap();
-    let (posted, _) = tally::tallies_and_shares(&api, counted.after_close())
+    let (posted, _) = tally::tallies_and_shares(&api, &s.manifest, counted.after_close())
         .await
         .unwrap();
     // A tally that would decrypt a ballot (posted as the sum of a contest nobody voted in)

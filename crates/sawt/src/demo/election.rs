@@ -485,7 +485,7 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
         TallyMethod::Homomorphic => {
             crate::tally::post_tallies(&api, &by_authority, &manifest, &counted).await?;
             let (tallies, _) =
-                crate::tally::tallies_and_shares(&api, counted.after_close()).await?;
+                crate::tally::tallies_and_shares(&api, &manifest, counted.after_close()).await?;
             for s in &present {
                 let t = Author::new(e, trustees[s.index() as usize - 1].clone());
                 crate::tally::post_shares(&api, &t, s, &e, &counted, &tallies).await?;

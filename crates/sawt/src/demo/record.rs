@@ -235,7 +235,7 @@ pub(super) fn run(
         let counted = crate::tally::count(&api, &manifest).await?;
         ensure!(counted.rule.counted() == choices.len(), "{} ballots count, not {}", counted.rule.counted(), choices.len());
         crate::tally::post_tallies(&api, &by_authority, &manifest, &counted).await?;
-        let (tallies, _) = crate::tally::tallies_and_shares(&api, counted.after_close()).await?;
+        let (tallies, _) = crate::tally::tallies_and_shares(&api, &manifest, counted.after_close()).await?;
         let mut posted = 0;
         for s in shares.iter().filter(|s| s.index() != absent) {
             let trustee = crate::tally::Author::new(election, trustees[s.index() as usize - 1].clone());
