@@ -56,6 +56,30 @@ pub fn tally_context(election: &[u8; 32], contest: &str) -> Context {
     Context::new(election).with(b"tally", contest.as_bytes())
 }
 
+/// Calls `f` on the bytes of every entry in `range`, a page at a time; a page longer than
+/// asked is refused.
+async fn pages<T: Transport>(
+    api: &Api<T>,
+    range: std::ops::Range<u64>,
+    mut f: impl FnMut(u64, Vec<u8>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let (mut at, size) = (range.start, range.end);
+    while at < size {
+        let asked = (size - at).min(1000);
+        let page = api.entries(at, asked).await?;
+        ensure!(
+            !page.is_empty() && page.len() as u64 <= asked,
+            "the board served {} entries at {at} for {asked} asked",
+            page.len()
+        );
+        for bytes in page {
+            f(at, bytes)?;
+            at += 1;
+        }
+    }
+    Ok(())
+}
+
 /// A head of the committed size, signed by the manifest's board operator for this election.
 pub async fn signed_head<T: Transport>(
     api: &Api<T>,
@@ -82,21 +106,11 @@ pub async fn for_each_entry<T: Transport>(
 ) -> anyhow::Result<()> {
     let size = head.head.size;
     let mut tree = sawt_board::tree::MemoryTree::new();
-    let mut at = 0;
-    while at < size {
-        let asked = (size - at).min(1000);
-        let page = api.entries(at, asked).await?;
-        ensure!(
-            !page.is_empty() && page.len() as u64 <= asked,
-            "the board served {} entries at {at} for {asked} asked",
-            page.len()
-        );
-        for bytes in page {
-            tree.push(&bytes);
-            f(at, SignedEntry::decode(&bytes)?)?;
-            at += 1;
-        }
-    }
+    pages(api, 0..size, |i, bytes| {
+        tree.push(&bytes);
+        f(i, SignedEntry::decode(&bytes)?)
+    })
+    .await?;
     ensure!(
         tree.root() == head.head.root,
         "the entries served are not the record the board signed (size {size})"
@@ -114,23 +128,14 @@ pub async fn entries_after<T: Transport>(
 ) -> anyhow::Result<Vec<(u64, SignedEntry)>> {
     let size = head.head.size;
     let mut kept = Vec::new();
-    let mut at = from;
-    while at < size {
-        let asked = (size - at).min(1000);
-        let page = api.entries(at, asked).await?;
-        ensure!(
-            !page.is_empty() && page.len() as u64 <= asked,
-            "the board served {} entries at {at} for {asked} asked",
-            page.len()
-        );
-        for bytes in page {
-            let e = SignedEntry::decode(&bytes)?;
-            if want(&e.entry.body) {
-                kept.push((at, bytes, e));
-            }
-            at += 1;
+    pages(api, from..size, |i, bytes| {
+        let e = SignedEntry::decode(&bytes)?;
+        if want(&e.entry.body) {
+            kept.push((i, bytes, e));
         }
-    }
+        Ok(())
+    })
+    .await?;
     let mut out = Vec::with_capacity(kept.len());
     for (i, bytes, e) in kept {
         api.inclusion(i, size)
