@@ -321,6 +321,9 @@ async fn run(args: &VoterArgs) -> anyhow::Result<()> {
                     "{} already holds an enrolled device; pass --replace to enrol a new one",
                     args.device.display()
                 ),
+                Err(err) if args.device.exists() && !replace => {
+                    return Err(err.context("pass --replace to start a new device there"));
+                }
                 _ => Device::new(e, &store)?,
             };
 
