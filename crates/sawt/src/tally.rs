@@ -106,11 +106,28 @@ pub async fn for_each_entry<T: Transport>(
 ) -> anyhow::Result<()> {
     let size = head.head.size;
     let mut tree = sawt_board::tree::MemoryTree::new();
-    pages(api, 0..size, |i, bytes| {
-        tree.push(&bytes);
-        f(i, SignedEntry::decode(&bytes)?)
-    })
-    .await?;
+    let mut at = 0;
+    while at < size {
+        // A page at a time: its entries decoded (signature, canonical form, points) on every
+        // core, then taken in log order.
+        let mut page = Vec::new();
+        pages(api, at..(at + 1000).min(size), |_, bytes| {
+            page.push(bytes);
+            Ok(())
+        })
+        .await?;
+        let decoded: Vec<SignedEntry> = {
+            use rayon::prelude::*;
+            page.par_iter()
+                .map(|b| SignedEntry::decode(b))
+                .collect::<Result<_, _>>()?
+        };
+        for (bytes, e) in page.iter().zip(decoded) {
+            tree.push(bytes);
+            f(at, e)?;
+            at += 1;
+        }
+    }
     ensure!(
         tree.root() == head.head.root,
         "the entries served are not the record the board signed (size {size})"

@@ -380,9 +380,13 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
         });
     }
     let mut parts = Vec::new();
+    let bar = progress(voters.len() as u64, "enrolling");
     while let Some(r) = enrolling.join_next().await {
-        parts.push(r??);
+        let part = r??;
+        bar.inc(part.1.len() as u64);
+        parts.push(part);
     }
+    bar.finish_and_clear();
     parts.sort_by_key(|(part, _)| *part);
     let devices: Vec<(Device, u64)> = parts.into_iter().flat_map(|(_, d)| d).collect();
     steps.done(
@@ -423,13 +427,15 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     let audits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let revotes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let queue = Arc::new(std::sync::Mutex::new(plan));
+    let bar = progress(voters.len() as u64, "voting");
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..64 {
-        let (queue, keystore, audits, revotes) = (
+        let (queue, keystore, audits, revotes, bar) = (
             queue.clone(),
             keystore.clone(),
             audits.clone(),
             revotes.clone(),
+            bar.clone(),
         );
         workers.spawn(async move {
             loop {
@@ -452,12 +458,14 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
                 }
                 v.prepare(&choice, store).await?;
                 v.cast(store).await?;
+                bar.inc(1);
             }
         });
     }
     while let Some(r) = workers.join_next().await {
         r??;
     }
+    bar.finish_and_clear();
     cosign(&api, &election, &witnesses, e).await?;
     steps.done(
         "voting",
@@ -577,6 +585,18 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     }
     println!("  {:<16} {:>9.1}", "total", start.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// A progress bar on standard error for a long step (hidden when it is not a terminal).
+fn progress(len: u64, what: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {what} [{{bar:40}}] {{pos}}/{{len}} ({{eta}})"
+        ))
+        .expect("a valid template"),
+    );
+    bar
 }
 
 async fn sawt_crate_keygen(
