@@ -5,12 +5,10 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use ed25519_dalek::{Signer, SigningKey};
+use axum::http::StatusCode;
+use ed25519_dalek::SigningKey;
 use sawt_election::geography::WilayatId;
-use sawt_election::keys::{Hex64, PublicKeyHex};
+use sawt_election::keys::PublicKeyHex;
 use sawt_election::manifest::Names;
 use sawt_registry::calendar::Settings;
 use sawt_registry::candidacy::{Application, Declarations, Education, Verdict};
@@ -22,106 +20,11 @@ use sawt_server::config::{Limits, Official};
 use sawt_server::registry::Registry;
 use sawt_server::registry_api::RegistryApi;
 use sawt_server::scenario::{Scenario, party_key, voter_key};
-use sawt_server::voter::session::{Answer, Audience, Challenge, signed_message, signed_message_as};
 use serde_json::{Value, json};
 use time::macros::{date, datetime};
-use tower::ServiceExt as _;
 
-fn ms(t: time::OffsetDateTime) -> u64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as u64
-}
-
-async fn call(
-    app: &Router,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = req
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap();
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-async fn voter_session(app: &Router, election: [u8; 32], device: &SigningKey) -> String {
-    let cred = PublicKeyHex::from_key(&device.verifying_key());
-    let (_, c) = call(
-        app,
-        "POST",
-        "/v1/voter/challenge",
-        None,
-        Some(json!({"credential": cred})),
-    )
-    .await;
-    let challenge: Challenge = serde_json::from_value(c).unwrap();
-    let signature = Hex64(
-        device
-            .sign(&signed_message(&election, &challenge))
-            .to_bytes(),
-    );
-    let (status, t) = call(
-        app,
-        "POST",
-        "/v1/voter/session",
-        None,
-        Some(json!(Answer {
-            challenge,
-            signature
-        })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{t}");
-    t["token"].as_str().unwrap().to_owned()
-}
-
-async fn official_session(app: &Router, election: [u8; 32], key: &SigningKey) -> String {
-    let pk = PublicKeyHex::from_key(&key.verifying_key());
-    let (_, c) = call(
-        app,
-        "POST",
-        "/v1/official/challenge",
-        None,
-        Some(json!({"key": pk})),
-    )
-    .await;
-    let challenge: Challenge = serde_json::from_value(c).unwrap();
-    let signature = Hex64(
-        key.sign(&signed_message_as(
-            Audience::Official,
-            &election,
-            &challenge,
-        ))
-        .to_bytes(),
-    );
-    let (_, t) = call(
-        app,
-        "POST",
-        "/v1/official/session",
-        None,
-        Some(json!(Answer {
-            challenge,
-            signature
-        })),
-    )
-    .await;
-    t["token"].as_str().unwrap().to_owned()
-}
+mod common;
+use common::{call, ms, official_session, voter_session};
 
 fn person(civil: &str, wilayat: &str) -> roll::RollRecord {
     roll::RollRecord {

@@ -4,13 +4,10 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use ed25519_dalek::{Signer, SigningKey};
+use axum::http::StatusCode;
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody};
 use sawt_election::geography::WilayatId;
-use sawt_election::keys::{Hex32, Hex64, PublicKeyHex};
+use sawt_election::keys::Hex32;
 use sawt_election::manifest::{Authorities, Names};
 use sawt_registry::calendar::Settings;
 use sawt_registry::candidacy::{Application, Declarations, Education};
@@ -24,82 +21,11 @@ use sawt_server::config::{Limits, Official};
 use sawt_server::registry::Registry;
 use sawt_server::registry_api::RegistryApi;
 use sawt_server::service::Board;
-use sawt_server::voter::session::{Answer, Audience, Challenge, signed_message_as};
-use serde_json::{Value, json};
+use serde_json::json;
 use time::macros::{date, datetime};
-use tower::ServiceExt as _;
 
-fn key(seed: u8) -> SigningKey {
-    SigningKey::from_bytes(&[seed; 32])
-}
-
-fn pk(seed: u8) -> PublicKeyHex {
-    PublicKeyHex::from_key(&key(seed).verifying_key())
-}
-
-fn ms(t: time::OffsetDateTime) -> u64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as u64
-}
-
-async fn call(
-    app: &Router,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = req
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap();
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-async fn session(app: &Router, election: [u8; 32], seed: u8) -> String {
-    let (status, c) = call(
-        app,
-        "POST",
-        "/v1/official/challenge",
-        None,
-        Some(json!({"key": pk(seed)})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{c}");
-    let challenge: Challenge = serde_json::from_value(c).unwrap();
-    let sig = key(seed).sign(&signed_message_as(
-        Audience::Official,
-        &election,
-        &challenge,
-    ));
-    let answer = Answer {
-        challenge,
-        signature: Hex64(sig.to_bytes()),
-    };
-    let (status, t) = call(
-        app,
-        "POST",
-        "/v1/official/session",
-        None,
-        Some(serde_json::to_value(&answer).unwrap()),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{t}");
-    t["token"].as_str().unwrap().to_owned()
-}
+mod common;
+use common::{call, key, ms, official_session, pk};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn officials_on_sqlite() {
@@ -223,9 +149,9 @@ async fn officials_decide_through_their_roles(url: &str) {
     // An objection, ruled by the registry official only; the trail names them. (Sessions
     // last 15 minutes: opened anew whenever the clock jumps.)
     clock.set(ms(datetime!(2027-04-02 10:00 +4)));
-    let ro = session(&app, election, 51).await;
-    let cc = session(&app, election, 52).await;
-    let sec = session(&app, election, 53).await;
+    let ro = official_session(&app, election, &key(51)).await;
+    let cc = official_session(&app, election, &key(52)).await;
+    let sec = official_session(&app, election, &key(53)).await;
     let a = CivilNumber::parse("90000001").unwrap();
     let b = CivilNumber::parse("90000002").unwrap();
     let id = registry
@@ -316,16 +242,16 @@ async fn officials_decide_through_their_roles(url: &str) {
     let size = board.store().size();
     assert_eq!(size, 1, "a refusal changes nothing");
     clock.set(ms(datetime!(2027-04-06 00:00 +4)));
-    let ro = session(&app, election, 51).await;
+    let ro = official_session(&app, election, &key(51)).await;
     let (status, lists) = call(&app, "POST", "/v1/official/lists/freeze", Some(&ro), None).await;
     assert_eq!(status, StatusCode::OK, "{lists}");
     assert_eq!(board.store().size(), 1 + 6);
 
     // Candidacy: the committee reviews, the Supreme Committee decides appeals only.
     clock.set(ms(datetime!(2027-04-20 10:00 +4)));
-    let ro = session(&app, election, 51).await;
-    let cc = session(&app, election, 52).await;
-    let sec = session(&app, election, 53).await;
+    let ro = official_session(&app, election, &key(51)).await;
+    let cc = official_session(&app, election, &key(52)).await;
+    let sec = official_session(&app, election, &key(53)).await;
     let contest = board
         .manifest()
         .contest_of(&WilayatId("muscat".into()))
@@ -468,7 +394,7 @@ async fn suggestions_get_a_tracking_number_and_an_officials_reply(url: &str) {
     let (status, _) = call(&app, "GET", "/v1/suggestions/SW-NONE-NONE-NONE", None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let ro = session(&app, s.election, 51).await;
+    let ro = official_session(&app, s.election, &key(51)).await;
     let (status, _) = call(&app, "GET", "/v1/official/suggestions", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (_, open) = call(

@@ -9,7 +9,6 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use ed25519_dalek::SigningKey;
 use sawt_board::hash::leaf_hash;
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry};
 use sawt_election::geography::WilayatId;
@@ -29,17 +28,8 @@ use sawt_server::registry::{BATCH, Registry, RegistryError};
 use sawt_server::service::Board;
 use time::macros::{date, datetime};
 
-fn key(seed: u8) -> SigningKey {
-    SigningKey::from_bytes(&[seed; 32])
-}
-
-fn pk(seed: u8) -> PublicKeyHex {
-    PublicKeyHex::from_key(&key(seed).verifying_key())
-}
-
-fn ms(t: time::OffsetDateTime) -> u64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as u64
-}
+mod common;
+use common::{key, ms, pk};
 
 /// The sample election over six wilayats; Muttrah's candidates come from the registry's
 /// final list, published on the board after the candidacy window.

@@ -6,9 +6,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use ed25519_dalek::SigningKey;
+use axum::http::StatusCode;
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::Authorities;
@@ -23,36 +21,12 @@ use sawt_server::registry_api::{RegistryApi, router};
 use sawt_server::service::Board;
 use serde_json::{Value, json};
 use time::macros::{date, datetime};
-use tower::ServiceExt as _;
 
-fn key(seed: u8) -> SigningKey {
-    SigningKey::from_bytes(&[seed; 32])
-}
-
-fn pk(seed: u8) -> PublicKeyHex {
-    PublicKeyHex::from_key(&key(seed).verifying_key())
-}
-
-fn ms(t: time::OffsetDateTime) -> u64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as u64
-}
+mod common;
+use common::{key, ms, pk};
 
 async fn call(app: &Router, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json")
-        .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-        .unwrap();
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    common::call(app, method, path, None, body).await
 }
 
 fn rules(v: &Value) -> Vec<String> {

@@ -5,9 +5,7 @@
 //! a malformed body or point, the wrong district, outside the window, a revoked credential)
 //! with its status and code, and no change to the board.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use ed25519_dalek::{Signer, SigningKey};
 use sawt_board::hash::leaf_hash;
 use sawt_board::head::WitnessedHead;
@@ -18,65 +16,12 @@ use sawt_server::scenario::{Scenario, party_key, voter_key};
 use sawt_server::voter::session::{Answer, Challenge, signed_message};
 use sawt_server::voter::{Receipt, VoterApi, router};
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
 
-async fn call(
-    app: &Router,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Vec<u8>>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = req.body(body.map_or(Body::empty(), Body::from)).unwrap();
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
+mod common;
+use common::{call_bytes as call, voter_session};
 
 fn json_body(v: Value) -> Option<Vec<u8>> {
     Some(v.to_string().into_bytes())
-}
-
-async fn session(app: &Router, s: &Scenario, device: &SigningKey) -> String {
-    let cred = PublicKeyHex::from_key(&device.verifying_key());
-    let (status, c) = call(
-        app,
-        "POST",
-        "/v1/voter/challenge",
-        None,
-        json_body(json!({ "credential": cred })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{c}");
-    let challenge: Challenge = serde_json::from_value(c).unwrap();
-    let sig = device.sign(&signed_message(&s.election, &challenge));
-    let answer = Answer {
-        challenge,
-        signature: Hex64(sig.to_bytes()),
-    };
-    let (status, t) = call(
-        app,
-        "POST",
-        "/v1/voter/session",
-        None,
-        Some(serde_json::to_vec(&answer).unwrap()),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{t}");
-    t["token"].as_str().unwrap().to_owned()
 }
 
 fn check_receipt(s: &Scenario, bytes: &[u8], r: &Receipt) {
@@ -147,7 +92,7 @@ async fn run(url: &str) {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(p["code"], "bad-signature");
-    let token_a = session(&app, &s, &a).await;
+    let token_a = voter_session(&app, s.election, &a).await;
 
     // The ballot style of the voter's contest.
     let (status, _) = call(&app, "GET", "/v1/voter/ballot-style", None, None).await;
@@ -177,8 +122,8 @@ async fn run(url: &str) {
 
     // Cast: a durable receipt that verifies. (Sessions last 15 minutes: new ones now.)
     s.open_voting();
-    let token_a = session(&app, &s, &a).await;
-    let token_b = session(&app, &s, &b).await;
+    let token_a = voter_session(&app, s.election, &a).await;
+    let token_b = voter_session(&app, s.election, &b).await;
     let (ballot1, _) = s.ballot(&a, &w0, std::slice::from_ref(&first)).unwrap();
     let (status, r) = call(
         &app,
@@ -377,7 +322,7 @@ async fn run(url: &str) {
 
     // After voting: outside the window.
     s.clock.set(s.manifest.windows.voting_home.end_ms);
-    let token_a = session(&app, &s, &a).await;
+    let token_a = voter_session(&app, s.election, &a).await;
     let size = s.board.store().size();
     let (late, _) = s.ballot(&a, &w0, &[first]).unwrap();
     let (status, p) = call(
