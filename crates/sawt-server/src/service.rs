@@ -388,6 +388,20 @@ impl Board {
         &self.clock
     }
 
+    /// The gate (election.md §5.7): the author's role and the phase at `now`, under the
+    /// windows as extended so far.
+    fn gate(&self, state: &State, e: &SignedEntry, now: u64) -> Result<(), EntryError> {
+        let windows = state.windows.as_ref().unwrap_or(&self.manifest.windows);
+        authorise_in(
+            &self.manifest,
+            windows,
+            &self.election,
+            e,
+            now,
+            state.closed,
+        )
+    }
+
     /// Checks and appends one entry given as its canonical bytes.
     pub async fn submit(&self, bytes: &[u8]) -> Result<Appended, BoardError> {
         let e = SignedEntry::decode(bytes)?;
@@ -409,15 +423,7 @@ impl Board {
         // flight, and no ballot starts while it is being appended.
         if let EntryBody::Ballot(b) | EntryBody::AuditedBallot { ballot: b, .. } = &e.entry.body {
             let state = self.state.read().await;
-            let windows = state.windows.as_ref().unwrap_or(&self.manifest.windows);
-            authorise_in(
-                &self.manifest,
-                windows,
-                &self.election,
-                e,
-                now,
-                state.closed,
-            )?;
+            self.gate(&state, e, now)?;
             let cred = *b.credential.bytes();
             let wilayat = state
                 .enrolled
@@ -491,15 +497,7 @@ impl Board {
             });
         }
         let mut state = self.state.write().await;
-        let windows = state.windows.as_ref().unwrap_or(&self.manifest.windows);
-        authorise_in(
-            &self.manifest,
-            windows,
-            &self.election,
-            e,
-            now,
-            state.closed,
-        )?;
+        self.gate(&state, e, now)?;
         let size = self.store.size();
         match &e.entry.body {
             EntryBody::Manifest(_) if size != 0 => {

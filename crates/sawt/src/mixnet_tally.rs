@@ -171,15 +171,7 @@ pub async fn post_share<T: Transport>(
     counted: &Counted,
     contest: &str,
 ) -> anyhow::Result<()> {
-    let vk = counted
-        .outcome
-        .verification_keys
-        .get((share.index() as usize).wrapping_sub(1));
-    ensure!(
-        vk == Some(share.verification_key()),
-        "this key share is not trustee {}'s in the key generation on the board",
-        share.index()
-    );
+    counted.check_share(share)?;
     let election = manifest.hash()?;
     let mixed =
         verified_output(api, manifest, counted, &counted.outcome.joint_key, contest).await?;

@@ -183,6 +183,21 @@ pub struct Counted {
 }
 
 impl Counted {
+    /// A trustee's share must be the one the key generation on the board gave it: its
+    /// verification key is `H_i` of the recomputed outcome.
+    pub fn check_share(&self, share: &TrusteeKeyShare) -> anyhow::Result<()> {
+        let vk = self
+            .outcome
+            .verification_keys
+            .get((share.index() as usize).wrapping_sub(1));
+        ensure!(
+            vk == Some(share.verification_key()),
+            "this key share is not trustee {}'s in the key generation on the board",
+            share.index()
+        );
+        Ok(())
+    }
+
     /// The first index after the close: the tally's entries all come later.
     pub fn after_close(&self) -> u64 {
         self.rule.close().map_or(self.size, |c| c + 1)
@@ -331,16 +346,7 @@ pub async fn post_shares<T: Transport>(
     posted: &BTreeMap<String, Vec<TallySum>>,
 ) -> anyhow::Result<usize> {
     let mut rng = sawt_crypto::rng::os_rng();
-    // The trustee's share must be the one the key generation on the board gave it.
-    let vk = counted
-        .outcome
-        .verification_keys
-        .get((share.index() as usize).wrapping_sub(1));
-    ensure!(
-        vk == Some(share.verification_key()),
-        "this key share is not trustee {}'s in the key generation on the board",
-        share.index()
-    );
+    counted.check_share(share)?;
     // Every contest's posted sums are checked before anything is decrypted.
     let mut checked = Vec::with_capacity(counted.sums.len());
     for (contest, (sums, _)) in &counted.sums {
