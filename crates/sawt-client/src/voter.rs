@@ -58,6 +58,14 @@ pub struct Voter<T> {
     setup: Option<Arc<Setup>>,
     /// Complaints found where no key was at hand: signed by [`Voter::sign_pending`].
     pending: Vec<ComplaintBody>,
+    /// The session opened last, reused until the service says it has ended (service.md
+    /// §2.4: `401` means "open a new one").
+    session: Option<wire::Session>,
+}
+
+/// Whether the service answered `401 unauthenticated`: the session ended.
+fn ended(e: &ClientError) -> bool {
+    matches!(e, ClientError::Refused(r) if r.status == 401)
 }
 
 impl<T> std::fmt::Debug for Voter<T> {
@@ -119,6 +127,7 @@ impl<T: Transport> Voter<T> {
             device,
             setup: None,
             pending: Vec::new(),
+            session: None,
         })
     }
 
@@ -141,6 +150,7 @@ impl<T: Transport> Voter<T> {
             device,
             setup: Some(setup),
             pending: Vec::new(),
+            session: None,
         }
     }
 
@@ -321,6 +331,19 @@ impl<T: Transport> Voter<T> {
         Ok(session)
     }
 
+    /// A session's token: the last one opened, or a new one when there is none or `renew`.
+    async fn token(&mut self, store: &dyn SecretStore, renew: bool) -> Result<String, ClientError> {
+        if renew || self.session.is_none() {
+            let s = self.session(store).await?;
+            self.session = Some(s);
+        }
+        Ok(self
+            .session
+            .as_ref()
+            .map(|s| s.token.clone())
+            .expect("just opened"))
+    }
+
     /// The voter's contest as the board proves it: the manifest's, with the candidate list
     /// the election authority published.
     pub async fn contest(&mut self) -> Result<Contest, ClientError> {
@@ -338,8 +361,14 @@ impl<T: Transport> Voter<T> {
     ) -> Result<BallotStyle, ClientError> {
         let contest = self.contest().await?;
         let ours = BallotStyle::for_contest(self.election.id(), &contest);
-        let session = self.session(store).await?;
-        let served = self.api.ballot_style(&session.token).await?;
+        let token = self.token(store, false).await?;
+        let served = match self.api.ballot_style(&token).await {
+            Err(e) if ended(&e) => {
+                let token = self.token(store, true).await?;
+                self.api.ballot_style(&token).await?
+            }
+            r => r?,
+        };
         if served != ours {
             return Err(Misbehaviour::new(
                 "V3",
@@ -447,8 +476,8 @@ impl<T: Transport> Voter<T> {
         .sign(&key)
         .and_then(|e| e.canonical_bytes())
         .map_err(|e| ClientError::State(e.to_string()))?;
-        let session = match self.session(store).await {
-            Ok(s) => s,
+        let token = match self.token(store, false).await {
+            Ok(t) => t,
             Err(e) => {
                 self.device.prepared = Some(prepared);
                 return Err(e);
@@ -461,7 +490,15 @@ impl<T: Transport> Voter<T> {
                 device.prepared = Some(prepared);
             }
         };
-        let receipt = match self.api.submit_ballot(&session.token, &bytes, audit).await {
+        let sent = match self.api.submit_ballot(&token, &bytes, audit).await {
+            // The session ended: nothing was appended; once more with a new one.
+            Err(e) if ended(&e) => match self.token(store, true).await {
+                Ok(token) => self.api.submit_ballot(&token, &bytes, audit).await,
+                Err(e) => Err(e),
+            },
+            r => r,
+        };
+        let receipt = match sent {
             Ok(r) => r,
             Err(ClientError::Transport(_))
             | Err(ClientError::Refused(crate::error::Refused { status: 500.., .. }))
@@ -652,8 +689,14 @@ impl<T: Transport> Voter<T> {
         &mut self,
         store: &dyn SecretStore,
     ) -> Result<Vec<BallotStatus>, ClientError> {
-        let session = self.session(store).await?;
-        let served = self.api.my_ballots(&session.token).await?;
+        let token = self.token(store, false).await?;
+        let served = match self.api.my_ballots(&token).await {
+            Err(e) if ended(&e) => {
+                let token = self.token(store, true).await?;
+                self.api.my_ballots(&token).await?
+            }
+            r => r?,
+        };
         let last_cast = self.device.cast().map(|b| b.index).max();
         let ours: Vec<BallotStatus> = self
             .device
