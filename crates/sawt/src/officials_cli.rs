@@ -165,9 +165,8 @@ pub struct ManifestArgs {
 }
 
 fn key_hex(s: &str) -> anyhow::Result<sawt_election::keys::PublicKeyHex> {
-    let k: sawt_election::keys::PublicKeyHex =
-        serde_json::from_value(serde_json::Value::String(s.to_owned()))
-            .map_err(|e| anyhow::anyhow!("{s} is not a public key: {e}"))?;
+    let k = sawt_election::keys::PublicKeyHex::try_from(s.to_owned())
+        .map_err(|e| anyhow::anyhow!("{s} is not a public key: {e}"))?;
     k.verifying_key().map_err(|e| anyhow::anyhow!("{s}: {e}"))?;
     Ok(k)
 }

@@ -167,10 +167,10 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
         },
     };
     let mut manifest = manifest;
-    manifest
-        .geography
-        .governorates
-        .retain(|g| rows.iter().any(|r| oman_slug(&r.governorate.en) == g.id.0));
+    manifest.geography.governorates.retain(|g| {
+        rows.iter()
+            .any(|r| sawt_election::geography::slug(&r.governorate.en) == g.id.0)
+    });
     manifest.validate().map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let e = manifest.hash()?;
     let clock = Arc::new(ManualClock::at(t0));
@@ -316,7 +316,15 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     for (i, k) in trustees.iter().enumerate() {
         let (api, election, me) = (api.clone(), election.clone(), Author::new(e, k.clone()));
         tasks.spawn(async move {
-            sawt_crate_keygen(&api, &election, &me, i as u32 + 1, deadline).await
+            crate::keygen::take_part(
+                &api,
+                &election,
+                &me,
+                i as u32 + 1,
+                deadline,
+                Duration::from_millis(20),
+            )
+            .await
         });
     }
     let mut shares = Vec::new();
@@ -597,28 +605,6 @@ fn progress(len: u64, what: &'static str) -> indicatif::ProgressBar {
         .expect("a valid template"),
     );
     bar
-}
-
-async fn sawt_crate_keygen(
-    api: &Api<HttpTransport>,
-    election: &Election,
-    me: &Author,
-    index: u32,
-    deadline: Instant,
-) -> anyhow::Result<sawt_crypto::threshold::TrusteeKeyShare> {
-    crate::keygen::take_part(
-        api,
-        election,
-        me,
-        index,
-        deadline,
-        Duration::from_millis(20),
-    )
-    .await
-}
-
-fn oman_slug(s: &str) -> String {
-    sawt_election::geography::slug(s)
 }
 
 /// A random choice: up to `votes_per_voter` distinct candidates, the earlier ones more often.
