@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod ballot;
+pub mod ballot_view;
 pub mod candidates;
 pub mod canonical;
 pub mod entry;

@@ -3,9 +3,10 @@
 //! `credential-revocation` entry before the `close`, its **last** `ballot` entry before the
 //! close counts; `audited-ballot` entries never count; nothing after the close counts.
 //!
-//! Two passes over the record, so that a national record is streamed, never held: the first
-//! ([`CountingRule::observe`]) notes enrolments, revocations, each credential's last ballot
-//! and the close; the second asks [`CountingRule::counts`] of each ballot entry.
+//! [`CountingRule::observe`] notes, entry by entry in log order, enrolments, revocations,
+//! each credential's last ballot and the close; then [`CountingRule::counts`] says of a
+//! ballot entry whether it counts. A tally keeps each credential's last ballot as it reads
+//! (compressed, `ballot_view`) and asks at the end: one pass over the record.
 
 use std::collections::{HashMap, HashSet};
 
@@ -38,11 +39,17 @@ impl CountingRule {
             EntryBody::CredentialRevocation { credential, .. } => {
                 self.revoked.insert(*credential.bytes());
             }
-            EntryBody::Ballot(b) => {
-                self.last.insert(*b.credential.bytes(), index);
-            }
+            EntryBody::Ballot(b) => self.observe_ballot(index, b.credential.bytes()),
             EntryBody::Close { .. } => self.close = Some(index),
             _ => {}
+        }
+    }
+
+    /// Observes the ballot entry `index` by `credential` (what [`CountingRule::observe`] does
+    /// with a ballot, for a reader that did not decode it in full).
+    pub fn observe_ballot(&mut self, index: u64, credential: &[u8; 32]) {
+        if self.close.is_none() {
+            self.last.insert(*credential, index);
         }
     }
 

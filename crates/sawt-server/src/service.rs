@@ -92,6 +92,8 @@ pub struct Board {
     /// The first 16 bytes of every ballot ciphertext's `α` on the board: a ballot reusing
     /// one is a copy (election.md §5.8 item 5).
     alphas: std::sync::Mutex<HashSet<[u8; 16]>>,
+    /// Credentials whose enrolment entry is being appended.
+    enrolling: std::sync::Mutex<HashSet<[u8; 32]>>,
     /// Each credential's ballots on the board: `(index, audited)`, in log order.
     cast: std::sync::Mutex<BallotsByCredential>,
     heads: Mutex<()>,
@@ -223,6 +225,7 @@ impl Board {
             clock,
             state: RwLock::new(State::default()),
             alphas: std::sync::Mutex::new(HashSet::new()),
+            enrolling: std::sync::Mutex::new(HashSet::new()),
             cast: std::sync::Mutex::new(HashMap::new()),
             heads: Mutex::new(()),
             latest_head: std::sync::Mutex::new(None),
@@ -496,6 +499,15 @@ impl Board {
                 leaf_hash: hex::encode(appended.leaf_hash),
             });
         }
+        if let EntryBody::CredentialEnrolment {
+            credential,
+            wilayat,
+        } = &e.entry.body
+        {
+            return self
+                .submit_enrolment(e, bytes, credential, wilayat, now)
+                .await;
+        }
         let mut state = self.state.write().await;
         self.gate(&state, e, now)?;
         let size = self.store.size();
@@ -504,25 +516,6 @@ impl Board {
                 return Err(BoardError::Refused(
                     "the manifest is already on the board".into(),
                 ));
-            }
-            EntryBody::CredentialEnrolment {
-                credential,
-                wilayat,
-            } => {
-                if credential.verifying_key().is_err() {
-                    return Err(BoardError::Refused(
-                        "the credential is not a valid ed25519 key".into(),
-                    ));
-                }
-                if state.enrolled.contains_key(credential.bytes()) {
-                    return Err(BoardError::Refused("credential already enrolled".into()));
-                }
-                if self.manifest.contest_of(wilayat).is_none() {
-                    return Err(BoardError::Refused(format!(
-                        "unknown wilayat {}",
-                        wilayat.0
-                    )));
-                }
             }
             EntryBody::WindowExtension(ext) => {
                 let mut windows = state
@@ -605,6 +598,64 @@ impl Board {
             .await?;
         apply(
             &mut state,
+            &e.entry.body,
+            &self.manifest.windows,
+            appended.index,
+        );
+        Ok(Appended {
+            index: appended.index,
+            leaf_hash: hex::encode(appended.leaf_hash),
+        })
+    }
+
+    /// Enrolments, the bulk before voting, are checked under the state's read lock and
+    /// appended many at once, as ballots are: the credential is reserved while its entry is
+    /// appended (a second enrolment of it is refused meanwhile), and the state learns of it
+    /// after, under the write lock. No ballot can be on the board meanwhile: enrolment closes
+    /// when voting opens (the gate).
+    async fn submit_enrolment(
+        &self,
+        e: &SignedEntry,
+        bytes: &[u8],
+        credential: &sawt_election::keys::PublicKeyHex,
+        wilayat: &WilayatId,
+        now: u64,
+    ) -> Result<Appended, BoardError> {
+        /// Releases a reservation however the append ends (an error, or the caller gone).
+        struct Reserved<'a>(&'a std::sync::Mutex<HashSet<[u8; 32]>>, [u8; 32]);
+        impl Drop for Reserved<'_> {
+            fn drop(&mut self) {
+                self.0.lock().expect("not poisoned").remove(&self.1);
+            }
+        }
+        let state = self.state.read().await;
+        self.gate(&state, e, now)?;
+        if credential.verifying_key().is_err() {
+            return Err(BoardError::Refused(
+                "the credential is not a valid ed25519 key".into(),
+            ));
+        }
+        if self.manifest.contest_of(wilayat).is_none() {
+            return Err(BoardError::Refused(format!(
+                "unknown wilayat {}",
+                wilayat.0
+            )));
+        }
+        let cred = *credential.bytes();
+        if state.enrolled.contains_key(&cred)
+            || !self.enrolling.lock().expect("not poisoned").insert(cred)
+        {
+            return Err(BoardError::Refused("credential already enrolled".into()));
+        }
+        // (The manifest is entry 0 of every board: `Board::create` appends it.)
+        let _reserved = Reserved(&self.enrolling, cred);
+        let appended = self
+            .store
+            .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
+            .await?;
+        drop(state);
+        apply(
+            &mut *self.state.write().await,
             &e.entry.body,
             &self.manifest.windows,
             appended.index,

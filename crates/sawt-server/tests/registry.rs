@@ -4,11 +4,14 @@
 //! with reasons, the lists frozen and committed on the board, a voter's inclusion proof,
 //! credentials enrolled from identity assertions (forged, stale, replayed and duplicate ones
 //! refused; re-enrolment revoking the old credential on the board), and candidacies through
-//! review, appeal and withdrawal to the final list.
+//! review, appeal and withdrawal to the final list. Then concurrent enrolments, written in
+//! shared batches, each with its own outcome and refusal, and enrolments left pending by a
+//! crash finished at open.
 
 use std::io::Write;
 use std::sync::Arc;
 
+use ed25519_dalek::SigningKey;
 use sawt_board::hash::leaf_hash;
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry};
 use sawt_election::geography::WilayatId;
@@ -17,15 +20,16 @@ use sawt_election::manifest::{Authorities, Manifest, Names};
 use sawt_election::oman;
 use sawt_registry::calendar::Settings;
 use sawt_registry::candidacy::{Application, Declarations, Education, Status, Verdict};
-use sawt_registry::identity::IdentityProvider;
+use sawt_registry::eligibility::check_voter;
+use sawt_registry::identity::{IdentityProvider, SignedAssertion};
 use sawt_registry::objection::{Objection, ObjectionKind, Ruling};
 use sawt_registry::registration::Change;
 use sawt_registry::roll::{self, RollRecord};
 use sawt_registry::{Actor, CivilNumber, Role, Rule, sample, synthetic};
 use sawt_server::LogStore;
 use sawt_server::clock::ManualClock;
-use sawt_server::registry::{BATCH, Registry, RegistryError};
-use sawt_server::service::Board;
+use sawt_server::registry::{BATCH, Enrolled, Registry, RegistryError};
+use sawt_server::service::{Board, BoardError};
 use time::macros::{date, datetime};
 
 mod common;
@@ -718,5 +722,464 @@ async fn the_registry_on_sqlite() {
 async fn the_registry_on_postgres() {
     if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
         run(db.url()).await;
+    }
+}
+
+// ---- Concurrent enrolments, written in shared batches. ----
+
+/// A registry with the synthetic roll imported and the lists frozen (and on the board), its
+/// clock in the enrolment period; the eligible voters on the final lists, with their wilayat.
+async fn enrolment_open(url: &str) -> (Setup, Vec<(CivilNumber, WilayatId)>) {
+    let s = setup(url).await;
+    let (path, people) = write_roll(s.dir.path());
+    s.registry
+        .import_roll(&path, BATCH, &mut |_| true)
+        .await
+        .unwrap();
+    s.clock.set(ms(datetime!(2027-04-06 01:00 +4)));
+    let official = Actor::new(Role::RegistryOfficial, "RO-17").unwrap();
+    s.registry.freeze(&official).await.unwrap();
+    s.clock.set(ms(datetime!(2027-04-07 00:00 +4)));
+    let calendar = s.registry.calendar().await.unwrap();
+    let voters = people
+        .into_iter()
+        .filter_map(|p| {
+            let w = p.registered_wilayat.clone()?;
+            check_voter(&p, &calendar, &w)
+                .is_ok()
+                .then_some((p.civil_number, w))
+        })
+        .collect();
+    (s, voters)
+}
+
+/// A device's credential: a distinct key per number.
+fn device(i: u32) -> PublicKeyHex {
+    let mut seed = [0xd5; 32];
+    seed[..4].copy_from_slice(&i.to_le_bytes());
+    PublicKeyHex::from_key(&SigningKey::from_bytes(&seed).verifying_key())
+}
+
+/// Enrols every assertion at once, each from a task of its own; the outcomes in order.
+async fn enrol_all(
+    r: &Arc<Registry>,
+    assertions: Vec<SignedAssertion>,
+) -> Vec<Result<Enrolled, RegistryError>> {
+    let tasks: Vec<_> = assertions
+        .into_iter()
+        .map(|a| {
+            let r = r.clone();
+            tokio::spawn(async move { r.enrol(&a).await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// The enrolments on the board from index `from` on: credential → (index, wilayat). Panics
+/// on any other entry.
+async fn enrolments_on_board(board: &Board, from: u64) -> Vec<(PublicKeyHex, u64, WilayatId)> {
+    let mut out = Vec::new();
+    for i in from..board.store().size() {
+        let e = board.store().entry(i).await.unwrap().unwrap();
+        match SignedEntry::decode(&e.body).unwrap().entry.body {
+            EntryBody::CredentialEnrolment {
+                credential,
+                wilayat,
+            } => out.push((credential, i, wilayat)),
+            other => panic!("entry {i}: {other:?}"),
+        }
+    }
+    out
+}
+
+/// A `credential-enrolment` signed by the registrar.
+fn enrolment_entry(election: [u8; 32], now: u64, cred: &PublicKeyHex, w: &WilayatId) -> Vec<u8> {
+    Entry {
+        format: ENTRY_FORMAT.into(),
+        election: Hex32(election),
+        author: pk(2),
+        timestamp_ms: now,
+        body: EntryBody::CredentialEnrolment {
+            credential: cred.clone(),
+            wilayat: w.clone(),
+        },
+    }
+    .sign(&key(2))
+    .unwrap()
+    .canonical_bytes()
+    .unwrap()
+}
+
+/// A connection of the test's own to the registry's database, beside the registry's pool.
+enum Conn {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Conn {
+    async fn open(url: &str) -> Conn {
+        use sqlx::Connection as _;
+        if url.starts_with("sqlite:") {
+            Conn::Sqlite(sqlx::SqliteConnection::connect(url).await.unwrap())
+        } else {
+            Conn::Postgres(sqlx::PgConnection::connect(url).await.unwrap())
+        }
+    }
+
+    /// Takes the lock that inserting credentials needs, until [`Conn::release`]: the
+    /// registry's writer waits for it, and enrolments queue up meanwhile.
+    async fn hold_writes(&mut self) {
+        match self {
+            Conn::Sqlite(c) => {
+                sqlx::raw_sql("BEGIN IMMEDIATE").execute(c).await.unwrap();
+            }
+            Conn::Postgres(c) => {
+                sqlx::raw_sql("BEGIN; LOCK TABLE credentials IN EXCLUSIVE MODE")
+                    .execute(c)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    async fn release(&mut self) {
+        match self {
+            Conn::Sqlite(c) => {
+                sqlx::raw_sql("COMMIT").execute(c).await.unwrap();
+            }
+            Conn::Postgres(c) => {
+                sqlx::raw_sql("COMMIT").execute(c).await.unwrap();
+            }
+        }
+    }
+}
+
+/// Runs a query with its bindings on a [`Conn`].
+macro_rules! execute {
+    ($conn:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+        match $conn {
+            Conn::Sqlite(c) => {
+                sqlx::query($sql)$(.bind($bind))*.execute(&mut *c).await.unwrap();
+            }
+            Conn::Postgres(c) => {
+                sqlx::query($sql)$(.bind($bind))*.execute(&mut *c).await.unwrap();
+            }
+        }
+    };
+}
+
+/// Many concurrent enrolments: every one enrolled with its own entry, nothing else on the
+/// board, every credential active.
+async fn many_at_once(url: &str) {
+    let (s, voters) = enrolment_open(url).await;
+    assert!(voters.len() >= 200, "{} voters", voters.len());
+    let election = s.board.election();
+    let now = s.clock.now();
+    let mut rng = rand::rng();
+    let wanted: Vec<(CivilNumber, WilayatId, PublicKeyHex)> = voters[..200]
+        .iter()
+        .enumerate()
+        .map(|(i, (c, w))| (c.clone(), w.clone(), device(i as u32)))
+        .collect();
+    let assertions = wanted
+        .iter()
+        .map(|(c, _, cred)| {
+            s.idp
+                .assert(election, c.clone(), cred.clone(), now, &mut rng)
+                .unwrap()
+        })
+        .collect();
+    let before = s.board.store().size();
+    let outcomes = enrol_all(&s.registry, assertions).await;
+    let mut expected = Vec::new();
+    for ((_, w, cred), o) in wanted.iter().zip(outcomes) {
+        let e = o.unwrap();
+        assert_eq!((&e.credential, &e.wilayat, &e.revoked), (cred, w, &None));
+        expected.push((e.credential, e.entry_index, e.wilayat));
+    }
+    expected.sort_by_key(|(_, i, _)| *i);
+    // Each its own index; the board holds exactly these enrolments.
+    assert_eq!(enrolments_on_board(&s.board, before).await, expected);
+    for (cred, _, w) in &expected {
+        assert_eq!(
+            s.board.credential(cred.bytes()).await,
+            Some((w.clone(), false))
+        );
+    }
+    let counts = s.registry.enrolment_counts().await.unwrap();
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), 200);
+    for (c, _, _) in &wanted {
+        let trail = s.registry.decisions(c.expose()).await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|(_, _, a, _)| a.as_str()).collect();
+        assert_eq!(actions, ["enrolment"]);
+    }
+    // Nothing was left pending: reopening posts nothing.
+    let size = s.board.store().size();
+    let again = Registry::open(
+        s.board.clone(),
+        key(2),
+        vec![s.idp.public()],
+        Settings::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.enrolment_counts().await.unwrap(), counts);
+    assert_eq!(s.board.store().size(), size);
+}
+
+/// The rules an outcome was refused for.
+fn rules_of(o: &Result<Enrolled, RegistryError>) -> Vec<Rule> {
+    match o {
+        Err(RegistryError::Refused(rs)) => rs.0.iter().map(|x| x.rule).collect(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// The reason of a conflict.
+fn conflict_of(o: &Result<Enrolled, RegistryError>) -> &str {
+    match o {
+        Err(RegistryError::Conflict(why)) => why,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+/// Of two outcomes, the one enrolled; the other goes through `refused`.
+fn one_of(
+    pair: &[Result<Enrolled, RegistryError>],
+    refused: impl FnOnce(&Result<Enrolled, RegistryError>),
+) -> Enrolled {
+    match pair {
+        [Ok(e), other] | [other, Ok(e)] => {
+            refused(other);
+            e.clone()
+        }
+        _ => panic!("expected one enrolled: {pair:?}"),
+    }
+}
+
+/// One burst written as one batch (the writer held back while it queues up): a reused
+/// assertion, a credential enrolled already, two enrolments of one citizen, one credential
+/// for two citizens, a citizen enrolled meanwhile by the batch before, a credential the board
+/// refuses; each refused exactly, every other one enrolled.
+async fn refusals_in_a_burst(url: &str) {
+    let (s, voters) = enrolment_open(url).await;
+    let election = s.board.election();
+    let now = s.clock.now();
+    let mut rng = rand::rng();
+    let mut assert = |i: usize, cred: u32| {
+        s.idp
+            .assert(election, voters[i].0.clone(), device(cred), now, &mut rng)
+            .unwrap()
+    };
+    // Voter 0 enrolled before.
+    let first = assert(0, 1000);
+    s.registry.enrol(&first).await.unwrap();
+    // Credential 1007 is on the board already (another entry than the registry's), unknown
+    // to the registry: the board refuses its enrolment.
+    s.board
+        .submit(&enrolment_entry(
+            election,
+            now - 1,
+            &device(1007),
+            &voters[27].1,
+        ))
+        .await
+        .unwrap();
+    let plug = assert(1, 1001);
+    let same = assert(2, 1002);
+    let mut burst = vec![
+        same.clone(),
+        same,
+        assert(3, 1003),
+        assert(3, 1004),
+        assert(4, 1005),
+        assert(5, 1005),
+        first,
+        assert(6, 1000),
+        assert(1, 1006),
+        assert(27, 1007),
+    ];
+    burst.extend((7..27).map(|i| assert(i, 2000 + i as u32)));
+
+    let before = s.board.store().size();
+    let mut conn = Conn::open(url).await;
+    conn.hold_writes().await;
+    let plugged = {
+        let r = s.registry.clone();
+        tokio::spawn(async move { r.enrol(&plug).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let burst = {
+        let r = s.registry.clone();
+        tokio::spawn(async move { enrol_all(&r, burst).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(!plugged.is_finished() && !burst.is_finished());
+    conn.release().await;
+    let mut enrolled = vec![plugged.await.unwrap().unwrap()];
+    let o = burst.await.unwrap();
+
+    let fresh =
+        |o: &Result<Enrolled, RegistryError>| assert_eq!(rules_of(o), [Rule::AssertionFresh]);
+    let credential =
+        |o: &Result<Enrolled, RegistryError>| assert_eq!(rules_of(o), [Rule::Credential]);
+    enrolled.push(one_of(&o[0..2], fresh));
+    enrolled.push(one_of(&o[2..4], |o| {
+        assert_eq!(
+            conflict_of(o),
+            "another enrolment of this citizen is in progress"
+        )
+    }));
+    enrolled.push(one_of(&o[4..6], credential));
+    fresh(&o[6]);
+    credential(&o[7]);
+    // Voter 1's second enrolment was checked before the plug was done: it names no credential
+    // to revoke, and would have left two active.
+    assert_eq!(
+        conflict_of(&o[8]),
+        "another enrolment of this citizen was completed meanwhile; try again"
+    );
+    // The board's refusal undid that one enrolment alone.
+    assert!(
+        matches!(&o[9], Err(RegistryError::Board(BoardError::Refused(_)))),
+        "{:?}",
+        o[9]
+    );
+    for f in &o[10..] {
+        enrolled.push(f.as_ref().unwrap().clone());
+    }
+    // The board holds exactly the enrolled ones.
+    let mut expected: Vec<_> = enrolled
+        .iter()
+        .map(|e| (e.credential.clone(), e.entry_index, e.wilayat.clone()))
+        .collect();
+    expected.sort_by_key(|(_, i, _)| *i);
+    assert_eq!(enrolments_on_board(&s.board, before).await, expected);
+    for cred in [1003, 1004, 1006] {
+        let cred = device(cred);
+        let won = enrolled.iter().any(|e| e.credential == cred);
+        assert_eq!(s.board.credential(cred.bytes()).await.is_some(), won);
+    }
+    let counts = s.registry.enrolment_counts().await.unwrap();
+    assert_eq!(
+        counts.iter().map(|(_, n)| n).sum::<u64>(),
+        enrolled.len() as u64 + 1
+    );
+    // Nothing of the refusals was left pending: the refused citizens enrol afresh, replacing
+    // the credential that won.
+    for (voter, cred, replaced) in [
+        (3, 3000, Some(enrolled[2].credential.clone())),
+        (1, 3001, Some(device(1001))),
+        (27, 3002, None),
+    ] {
+        let e = s.registry.enrol(&assert(voter, cred)).await.unwrap();
+        assert_eq!(e.revoked, replaced);
+    }
+}
+
+/// Enrolments left pending (a crash) are finished when the registry opens: one whose entry
+/// never reached the board is posted, one whose entry did is not posted again.
+async fn pending_at_open(url: &str) {
+    let (s, voters) = enrolment_open(url).await;
+    let election = s.board.election();
+    let now = s.clock.now();
+    let mut conn = Conn::open(url).await;
+    let mut pending = Vec::new();
+    for (i, (civil, w)) in voters[..2].iter().enumerate() {
+        let cred = device(500 + i as u32);
+        let entry = enrolment_entry(election, now, &cred, w);
+        execute!(
+            &mut conn,
+            "INSERT INTO credentials (credential, civil_number, wilayat, state, enrol_entry, \
+             enrolled_ms) VALUES ($1, $2, $3, 'pending', $4, $5)",
+            cred.bytes().to_vec(),
+            civil.expose().to_owned(),
+            w.0.clone(),
+            entry.clone(),
+            now as i64,
+        );
+        pending.push((cred, w.clone(), entry));
+    }
+    // The second's entry reached the board before the crash.
+    let posted = s.board.submit(&pending[1].2).await.unwrap().index;
+    let before = s.board.store().size();
+    let again = Registry::open(
+        s.board.clone(),
+        key(2),
+        vec![s.idp.public()],
+        Settings::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.board.store().size(), before + 1);
+    let on_board = enrolments_on_board(&s.board, posted).await;
+    assert_eq!(
+        on_board,
+        [
+            (pending[1].0.clone(), posted, pending[1].1.clone()),
+            (pending[0].0.clone(), before, pending[0].1.clone())
+        ]
+    );
+    let counts = again.enrolment_counts().await.unwrap();
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), 2);
+    for (civil, _) in &voters[..2] {
+        let trail = again.decisions(civil.expose()).await.unwrap();
+        assert_eq!(trail.len(), 1);
+    }
+    // The citizens are enrolled: a new device replaces the finished credential.
+    let mut rng = rand::rng();
+    let renewed = s
+        .idp
+        .assert(election, voters[0].0.clone(), device(600), now, &mut rng)
+        .unwrap();
+    assert_eq!(
+        again.enrol(&renewed).await.unwrap().revoked,
+        Some(pending[0].0.clone())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_enrolments_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+    many_at_once(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_enrolments_on_postgres() {
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        many_at_once(db.url()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrolment_refusals_in_a_batch_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+    refusals_in_a_burst(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrolment_refusals_in_a_batch_on_postgres() {
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        refusals_in_a_burst(db.url()).await;
+    }
+}
+
+#[tokio::test]
+async fn pending_enrolments_finished_at_open_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+    pending_at_open(&url).await;
+}
+
+#[tokio::test]
+async fn pending_enrolments_finished_at_open_on_postgres() {
+    if let Some(db) = sawt_server::scratch::postgres_for_tests().await {
+        pending_at_open(db.url()).await;
     }
 }

@@ -10,11 +10,11 @@ use anyhow::{Context as _, bail, ensure};
 use sawt_client::Api;
 use sawt_client::transport::Transport;
 use sawt_crypto::list::CiphertextList;
-use sawt_crypto::mixnet::{self, MixStage};
+use sawt_crypto::mixnet;
 use sawt_crypto::shuffle::ShuffleProof;
 use sawt_crypto::threshold::{DecryptionShare, TrusteeKeyShare};
 use sawt_crypto::{Context, EncryptionKey, PublicKey};
-use sawt_election::entry::EntryBody;
+use sawt_election::entry::{Attachment, EntryBody};
 use sawt_election::manifest::Manifest;
 
 use crate::tally::{Author, Counted, Published, entries_after, tally_context};
@@ -37,14 +37,14 @@ fn input(manifest: &Manifest, counted: &Counted, contest: &str) -> anyhow::Resul
     )?)
 }
 
-/// The contest's stages on the board, in log order, each from the mixer it names, with its
-/// attachments fetched and checked against the entry.
+/// The contest's stages on the board, in log order, each from the mixer it names and binding
+/// attachments of the right formats: (mixer, output, proof).
 async fn stages<T: Transport>(
     api: &Api<T>,
     manifest: &Manifest,
     counted: &Counted,
     contest: &str,
-) -> anyhow::Result<Vec<MixStage>> {
+) -> anyhow::Result<Vec<(u32, Attachment, Attachment)>> {
     let head = crate::tally::signed_head(api, manifest).await?;
     let wanted =
         |b: &EntryBody| matches!(b, EntryBody::MixStage { contest: c, .. } if c == contest);
@@ -62,22 +62,108 @@ async fn stages<T: Transport>(
                 .iter()
                 .any(|m| m.index == mixer && m.key == e.entry.author);
             ensure!(listed, "a stage of {contest} not signed by mixer {mixer}");
+            ensure!(
+                output.format == "ciphertext-list" && proof.format == "shuffle-proof",
+                "a stage of {contest} binds attachments of the wrong formats"
+            );
             posted.push((mixer, output, proof));
         }
     }
-    let mut out = Vec::new();
-    for (mixer, output, proof) in posted {
+    Ok(posted)
+}
+
+/// Stages this process has verified: a stage's verification is a function of the context,
+/// the key, its input list, the mixer and its two attachments, all bound in the key here
+/// (hashes), so a stage verified once need not be verified again. The demo's mixers,
+/// trustees and authority share one process; on their own machines each verifies once.
+static VERIFIED: std::sync::Mutex<Vec<[u8; 32]>> = std::sync::Mutex::new(Vec::new());
+
+fn stage_key(
+    ctx: &[u8],
+    key: &PublicKey,
+    input: &[u8; 32],
+    mixer: u32,
+    output: &Attachment,
+    proof: &Attachment,
+) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(b"sawt/v1/verified-stage\n");
+    h.update((ctx.len() as u64).to_be_bytes());
+    h.update(ctx);
+    h.update(key.element().to_bytes());
+    h.update(input);
+    h.update(mixer.to_be_bytes());
+    h.update(output.sha256.0);
+    h.update(proof.sha256.0);
+    h.finalize().into()
+}
+
+/// The first `n` stages of `contest`'s cascade on the board (all of the manifest's mixers when
+/// `n` is `None`, and then no more than them), each verified to shuffle the one before from
+/// the counted list; the last list (the counted list when `n` is 0). A stage is fetched and
+/// verified only if this process has not verified it already.
+async fn checked_cascade<T: Transport>(
+    api: &Api<T>,
+    manifest: &Manifest,
+    counted: &Counted,
+    key: &PublicKey,
+    contest: &str,
+    n: Option<usize>,
+) -> anyhow::Result<CiphertextList> {
+    let election = manifest.hash()?;
+    let ctx = mix_context(&election, contest);
+    let ctx_id = format!("{}/{contest}", hex::encode(election));
+    let order = mixers(manifest);
+    let posted = stages(api, manifest, counted, contest).await?;
+    let n = n.unwrap_or(order.len());
+    let on_board = posted.len();
+    let input = input(manifest, counted, contest)?;
+    let mut previous_id: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(input.to_bytes()).into();
+    // The last list so far: decoded, or only named by its attachment (a verified stage's
+    // output, fetched when needed).
+    let mut previous: Result<CiphertextList, Attachment> = Ok(input);
+    for (i, (mixer, output, proof)) in posted.into_iter().take(n).enumerate() {
         ensure!(
-            output.format == "ciphertext-list" && proof.format == "shuffle-proof",
-            "a stage of {contest} binds attachments of the wrong formats"
+            order.get(i) == Some(&mixer),
+            "{contest}: the cascade does not verify: stage {i} is mixer {mixer}'s, not the cascade's"
         );
-        out.push(MixStage {
-            mixer,
-            output: CiphertextList::from_bytes(&api.attachment(&output).await?)?,
-            proof: ShuffleProof::from_bytes(&api.attachment(&proof).await?)?,
-        });
+        let id = stage_key(ctx_id.as_bytes(), key, &previous_id, mixer, &output, &proof);
+        previous_id = output.sha256.0;
+        if VERIFIED.lock().expect("not poisoned").contains(&id) {
+            previous = Err(output);
+            continue;
+        }
+        let before = fetched(api, previous).await?;
+        let out = CiphertextList::from_bytes(&api.attachment(&output).await?)?;
+        ShuffleProof::from_bytes(&api.attachment(&proof).await?)?
+            .verify(&ctx, mixer, key, &before, &out)
+            .map_err(|source| mixnet::CascadeError {
+                stage: i,
+                mixer,
+                source,
+            })
+            .with_context(|| format!("{contest}: the cascade does not verify"))?;
+        VERIFIED.lock().expect("not poisoned").push(id);
+        previous = Ok(out);
     }
-    Ok(out)
+    // After the stages that are there, so that a broken one is named first.
+    ensure!(
+        on_board >= n && (n < order.len() || on_board == n),
+        "{contest}: {on_board} stages on the board, {n} expected"
+    );
+    fetched(api, previous).await
+}
+
+/// A list, fetched and decoded if only its attachment is known.
+async fn fetched<T: Transport>(
+    api: &Api<T>,
+    list: Result<CiphertextList, Attachment>,
+) -> anyhow::Result<CiphertextList> {
+    Ok(match list {
+        Ok(l) => l,
+        Err(a) => CiphertextList::from_bytes(&api.attachment(&a).await?)?,
+    })
 }
 
 /// The manifest's mixer indices, in order.
@@ -97,24 +183,27 @@ pub async fn mix<T: Transport>(
 ) -> anyhow::Result<()> {
     let election = manifest.hash()?;
     let ctx = mix_context(&election, contest);
-    let input = input(manifest, counted, contest)?;
-    let done = stages(api, manifest, counted, contest).await?;
     let order = mixers(manifest);
     let position = order
         .iter()
         .position(|&m| m == index)
         .with_context(|| format!("no mixer {index} in the manifest"))?;
+    let done = stages(api, manifest, counted, contest).await?.len();
     ensure!(
-        done.len() == position,
-        "{contest}: {} stages on the board; mixer {index} comes {}",
-        done.len(),
+        done == position,
+        "{contest}: {done} stages on the board; mixer {index} comes {}",
         position + 1
     );
-    if position > 0 {
-        mixnet::verify_cascade(&ctx, key.public_key(), &input, &order[..position], &done)
-            .with_context(|| format!("{contest}: the cascade so far does not verify"))?;
-    }
-    let previous = done.last().map_or(&input, |s| &s.output);
+    let previous = &checked_cascade(
+        api,
+        manifest,
+        counted,
+        key.public_key(),
+        contest,
+        Some(position),
+    )
+    .await
+    .with_context(|| format!("{contest}: the cascade so far does not verify"))?;
     let (output, proof) = sawt_crypto::shuffle::shuffle_with_rng(
         &ctx,
         index,
@@ -147,18 +236,13 @@ async fn verified_output<T: Transport>(
     key: &PublicKey,
     contest: &str,
 ) -> anyhow::Result<CiphertextList> {
-    let election = manifest.hash()?;
-    let input = input(manifest, counted, contest)?;
-    let done = stages(api, manifest, counted, contest).await?;
-    mixnet::verify_cascade(
-        &mix_context(&election, contest),
-        key,
-        &input,
-        &mixers(manifest),
-        &done,
-    )
-    .with_context(|| format!("{contest}: the cascade does not verify"))?;
-    Ok(done.last().context("no stage")?.output.clone())
+    ensure!(
+        !manifest.mixers.is_empty(),
+        "{contest}: no mixer in the manifest"
+    );
+    checked_cascade(api, manifest, counted, key, contest, None)
+        .await
+        .with_context(|| format!("{contest}: the cascade does not verify"))
 }
 
 /// A trustee checks the whole cascade of `contest` and posts its decryption share of the last

@@ -6,7 +6,7 @@
 //! the results. Everything is read from the board and everything it writes goes through the
 //! board's gate; nothing here trusts the service.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context as _, bail, ensure};
 use ed25519_dalek::SigningKey;
@@ -16,6 +16,7 @@ use sawt_crypto::dkg::{KeyGenOutcome, KeyGenParams};
 use sawt_crypto::dlog::DlogTable;
 use sawt_crypto::threshold::{DecryptionShare, TrusteeKeyShare, decrypt_small};
 use sawt_crypto::{Ciphertext, Context};
+use sawt_election::ballot_view::{BallotView, ReadEntry, read_entry};
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, Role, SignedEntry, TallySum, role_of};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::{Contest, Manifest, TallyMethod};
@@ -95,45 +96,58 @@ pub async fn signed_head<T: Transport>(
     Ok(h)
 }
 
-/// Calls `f` on every entry under `head`, in log order, a page at a time, and checks that
-/// the entries read hash to the head's root: what is read is the record the board signed, not
-/// whatever the service chose to show (a tally computed from anything else could make the
-/// trustees decrypt a ballot).
-pub async fn for_each_entry<T: Transport>(
+/// Calls `f` on every entry under `head`, in log order, as the tally reads it
+/// ([`sawt_election::ballot_view`]: every signature checked, ballots' ciphertexts left
+/// compressed), and checks that the entries read hash to the head's root: what is read is
+/// the record the board signed, not whatever the service chose to show (a tally computed
+/// from anything else could make the trustees decrypt a ballot). Pages are read while the
+/// previous one is decoded on every core.
+pub async fn read_record<T: Transport>(
     api: &Api<T>,
     head: &sawt_board::head::SignedTreeHead,
-    mut f: impl FnMut(u64, SignedEntry) -> anyhow::Result<()>,
+    mut f: impl FnMut(u64, ReadEntry) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let size = head.head.size;
     let mut tree = sawt_board::tree::MemoryTree::new();
-    let mut at = 0;
-    while at < size {
-        // A page at a time: its entries decoded (signature, canonical form, points) on every
-        // core, then taken in log order.
+    let fetch = |at: u64| async move {
         let mut page = Vec::new();
-        pages(api, at..(at + 1000).min(size), |_, bytes| {
-            page.push(bytes);
-            Ok(())
-        })
-        .await?;
-        let decoded: Vec<SignedEntry> = {
+        if at < size {
+            pages(api, at..(at + PAGE).min(size), |_, bytes| {
+                page.push(bytes);
+                Ok(())
+            })
+            .await?;
+        }
+        anyhow::Ok(page)
+    };
+    let mut at = 0;
+    let mut page = fetch(0).await?;
+    while !page.is_empty() {
+        let n = page.len() as u64;
+        let decode = tokio::task::spawn_blocking(move || {
             use rayon::prelude::*;
             page.par_iter()
-                .map(|b| SignedEntry::decode(b))
-                .collect::<Result<_, _>>()?
-        };
-        for (bytes, e) in page.iter().zip(decoded) {
-            tree.push(bytes);
-            f(at, e)?;
-            at += 1;
+                .map(|b| (sawt_board::hash::leaf_hash(b), read_entry(b)))
+                .collect::<Vec<_>>()
+        });
+        let (decoded, next) = tokio::join!(decode, fetch(at + n));
+        for (k, (leaf, e)) in decoded?.into_iter().enumerate() {
+            let e = e.with_context(|| format!("entry {}", at + k as u64))?;
+            tree.push_leaf_hash(leaf);
+            f(at + k as u64, e)?;
         }
+        at += n;
+        page = next?;
     }
     ensure!(
-        tree.root() == head.head.root,
+        at == size && tree.root() == head.head.root,
         "the entries served are not the record the board signed (size {size})"
     );
     Ok(())
 }
+
+/// Entries asked of the board at a time.
+const PAGE: u64 = 1000;
 
 /// The entries of `[from, head size)` that `want` keeps, each proved in the tree of `head`
 /// by an inclusion proof.
@@ -212,17 +226,50 @@ impl Counted {
     }
 }
 
-/// Reads the record (two passes): the counting rule, the key generation, then the sums.
+/// Reads the record once: the counting rule, the key generation, the candidate lists, and
+/// each credential's last ballot (compressed); then decodes and sums, on every core, only the
+/// ballots that count.
 pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::Result<Counted> {
+    count_showing(api, manifest, &indicatif::ProgressBar::hidden()).await
+}
+
+/// [`count`], showing the entries read on `bar` (its length set to the record's size).
+pub async fn count_showing<T: Transport>(
+    api: &Api<T>,
+    manifest: &Manifest,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<Counted> {
     let head = signed_head(api, manifest).await?;
     let size = head.head.size;
+    bar.set_length(size);
     let mut rule = CountingRule::new();
     let (mut anns, mut dealings, mut complaints) = (Vec::new(), Vec::new(), Vec::new());
     let mut published = sawt_election::candidates::PublishedLists::new();
     let mut keyed = false;
-    for_each_entry(api, &head, |i, e| {
+    // Each credential's last ballot before the close, with its index.
+    let mut last: HashMap<[u8; 32], (u64, BallotView)> = HashMap::new();
+    read_record(api, &head, |i, e| {
+        bar.inc(1);
+        let e = match e {
+            ReadEntry::Ballot(b) => {
+                if rule.close().is_none() {
+                    rule.observe_ballot(i, &b.credential);
+                    last.insert(b.credential, (i, b));
+                }
+                return Ok(());
+            }
+            ReadEntry::Other(e) => *e,
+        };
         rule.observe(i, &e.entry.body);
         match e.entry.body {
+            EntryBody::Ballot(b) if rule.close().is_none() => {
+                let view = BallotView {
+                    credential: *b.credential.bytes(),
+                    contest: b.contest.clone(),
+                    ciphertexts: b.ciphertexts().iter().map(|c| c.to_bytes()).collect(),
+                };
+                last.insert(view.credential, (i, view));
+            }
             EntryBody::CandidateList {
                 contest,
                 candidates,
@@ -248,41 +295,41 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
         &dealings,
         &complaints,
     )?;
-    let mut sums: BTreeMap<String, (Vec<Ciphertext>, u64)> = manifest
-        .contests
-        .iter()
-        .filter(|c| c.tally == TallyMethod::Homomorphic)
-        .map(|c| (c.id.clone(), (Vec::new(), 0)))
-        .collect();
-    let mut lists: BTreeMap<String, Vec<Ciphertext>> = manifest
-        .contests
-        .iter()
-        .filter(|c| c.tally == TallyMethod::Mixnet)
-        .map(|c| (c.id.clone(), Vec::new()))
-        .collect();
-    for_each_entry(api, &head, |i, e| {
-        if let EntryBody::Ballot(b) = &e.entry.body
-            && rule.counts(i, b.credential.bytes())
-            && let Some(list) = lists.get_mut(&b.contest)
-        {
-            list.extend(b.ciphertexts().into_iter().copied());
+    // The counted ballots by contest, in log order.
+    let mut by_contest: BTreeMap<&str, Vec<(u64, &BallotView)>> = BTreeMap::new();
+    for (cred, (i, b)) in &last {
+        if rule.counts(*i, cred) {
+            by_contest.entry(&b.contest).or_default().push((*i, b));
         }
-        if let EntryBody::Ballot(b) = e.entry.body
-            && rule.counts(i, b.credential.bytes())
-            && let Some((s, n)) = sums.get_mut(&b.contest)
-        {
-            let cts = b.ciphertexts();
-            if s.is_empty() {
-                *s = vec![Ciphertext::sum(&[]); cts.len()];
-            }
-            for (sum, ct) in s.iter_mut().zip(cts) {
-                *sum = sum.add(ct);
-            }
-            *n += 1;
+    }
+    let mut sums = BTreeMap::new();
+    let mut lists = BTreeMap::new();
+    for c in &manifest.contests {
+        let mut ballots = by_contest.remove(c.id.as_str()).unwrap_or_default();
+        ballots.sort_unstable_by_key(|(i, _)| *i);
+        let width = match c.tally {
+            TallyMethod::Homomorphic => published
+                .contest(manifest, &c.id)
+                .map_or(0, |c| c.candidates.len()),
+            TallyMethod::Mixnet => c.votes_per_voter as usize,
+        };
+        if let Some((i, b)) = ballots.iter().find(|(_, b)| b.ciphertexts.len() != width) {
+            bail!(
+                "entry {i}: a ballot of {} with {} ciphertexts, not {width}",
+                c.id,
+                b.ciphertexts.len()
+            );
         }
-        Ok(())
-    })
-    .await?;
+        match c.tally {
+            TallyMethod::Homomorphic => {
+                let n = ballots.len() as u64;
+                sums.insert(c.id.clone(), (sum_ballots(&ballots, width)?, n));
+            }
+            TallyMethod::Mixnet => {
+                lists.insert(c.id.clone(), decode_ballots(&ballots)?);
+            }
+        }
+    }
     Ok(Counted {
         rule,
         outcome,
@@ -291,6 +338,58 @@ pub async fn count<T: Transport>(api: &Api<T>, manifest: &Manifest) -> anyhow::R
         published,
         size,
     })
+}
+
+/// The position-wise sums of `ballots`' ciphertexts, decoded and added on every core (no
+/// sums for no ballot).
+fn sum_ballots(ballots: &[(u64, &BallotView)], width: usize) -> anyhow::Result<Vec<Ciphertext>> {
+    use rayon::prelude::*;
+    use sawt_crypto::RistrettoPoint;
+    if ballots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let zero = || vec![(RistrettoPoint::default(), RistrettoPoint::default()); width];
+    let add = |mut s: Vec<(RistrettoPoint, RistrettoPoint)>,
+               t: Vec<(RistrettoPoint, RistrettoPoint)>| {
+        for (a, b) in s.iter_mut().zip(t) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+        s
+    };
+    let sums = ballots
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut s = zero();
+            for (i, b) in chunk {
+                let cts = b
+                    .decode_ciphertexts()
+                    .with_context(|| format!("entry {i}: a ciphertext"))?;
+                for (acc, c) in s.iter_mut().zip(cts) {
+                    acc.0 += c.alpha().point();
+                    acc.1 += c.beta().point();
+                }
+            }
+            anyhow::Ok(s)
+        })
+        .try_reduce(zero, |s, t| Ok(add(s, t)))?;
+    Ok(sums
+        .into_iter()
+        .map(|(a, b)| Ciphertext::from_sum(a.into(), b.into()))
+        .collect())
+}
+
+/// `ballots`' ciphertexts decoded on every core, ballot by ballot in order, row by row.
+fn decode_ballots(ballots: &[(u64, &BallotView)]) -> anyhow::Result<Vec<Ciphertext>> {
+    use rayon::prelude::*;
+    let rows = ballots
+        .par_iter()
+        .map(|(i, b)| {
+            b.decode_ciphertexts()
+                .with_context(|| format!("entry {i}: a ciphertext"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(rows.into_iter().flatten().collect())
 }
 
 /// The authority closes voting: the close entry names its own index; its index.

@@ -95,6 +95,8 @@ pub struct Registry {
     lists: tokio::sync::Mutex<()>,
     /// The latest turnout and when it was computed (board clock, ms).
     turnout: tokio::sync::Mutex<Option<(u64, Turnout)>>,
+    /// The enrolments waiting to be written together (group commit).
+    enrolling: Arc<enrolment::EnrolmentQueue>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -140,6 +142,7 @@ impl Registry {
             wilayats,
             lists: tokio::sync::Mutex::new(()),
             turnout: tokio::sync::Mutex::new(None),
+            enrolling: Arc::default(),
         };
         registry.recover().await?;
         Ok(registry)
@@ -196,15 +199,7 @@ impl Registry {
     /// Posts signed bytes to the board; an entry already there counts as posted. Returns its
     /// index.
     async fn post(&self, bytes: &[u8]) -> Result<u64, RegistryError> {
-        let body_hash: [u8; 32] = sha2::Sha256::digest(bytes).into();
-        if let Some(e) = self.board.store().entry_by_hash(&body_hash).await? {
-            return Ok(e.index);
-        }
-        match self.board.submit(bytes).await {
-            Ok(a) => Ok(a.index),
-            Err(BoardError::Store(StoreError::Duplicate { index })) => Ok(index),
-            Err(e) => Err(e.into()),
-        }
+        post_to(&self.board, bytes).await
     }
 
     /// A person's roll record and current registration.
@@ -326,6 +321,20 @@ impl Registry {
                 Ok((at.max(0) as u64, Actor { role, id }, action, detail))
             })
             .collect()
+    }
+}
+
+/// Posts signed bytes to `board`; an entry already there counts as posted. Returns its
+/// index.
+async fn post_to(board: &Board, bytes: &[u8]) -> Result<u64, RegistryError> {
+    let body_hash: [u8; 32] = sha2::Sha256::digest(bytes).into();
+    if let Some(e) = board.store().entry_by_hash(&body_hash).await? {
+        return Ok(e.index);
+    }
+    match board.submit(bytes).await {
+        Ok(a) => Ok(a.index),
+        Err(BoardError::Store(StoreError::Duplicate { index })) => Ok(index),
+        Err(e) => Err(e.into()),
     }
 }
 

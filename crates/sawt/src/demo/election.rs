@@ -485,31 +485,52 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
         ),
     );
 
-    // 7. The close and the tally, trustee 4 absent.
+    // 7. The close and the tally, trustee 4 absent: each part timed.
     clock.set(manifest.windows.voting_home.end_ms);
     let close_started = Instant::now();
     crate::tally::close(&api, &by_authority).await?;
-    let counted = crate::tally::count(&api, &manifest).await?;
+    let bar = progress(0, "reading the record");
+    let counted = crate::tally::count_showing(&api, &manifest, &bar).await?;
+    bar.finish_and_clear();
     ensure!(
         counted.rule.counted() == voters.len(),
         "{} ballots count, not {}",
         counted.rule.counted(),
         voters.len()
     );
+    steps.done(
+        "close, count",
+        format!(
+            "voting closed; the record read once ({} entries, every signature and the root checked), {} ballots count (the last of each credential)",
+            counted.size,
+            counted.rule.counted()
+        ),
+    );
     let present: Vec<_> = shares.iter().filter(|s| s.index() != 4).collect();
+    let trustee = |s: &sawt_crypto::threshold::TrusteeKeyShare| {
+        Author::new(e, trustees[s.index() as usize - 1].clone())
+    };
     let mut results = match o.tally {
         TallyMethod::Homomorphic => {
             crate::tally::post_tallies(&api, &by_authority, &manifest, &counted).await?;
+            steps.done(
+                "sums",
+                format!(
+                    "{} contests' encrypted sums posted by the authority",
+                    counted.sums.len()
+                ),
+            );
             let (tallies, _) =
                 crate::tally::tallies_and_shares(&api, &manifest, counted.after_close()).await?;
             for s in &present {
-                let t = Author::new(e, trustees[s.index() as usize - 1].clone());
-                crate::tally::post_shares(&api, &t, s, &e, &counted, &tallies).await?;
+                crate::tally::post_shares(&api, &trustee(s), s, &e, &counted, &tallies).await?;
             }
+            steps.done("decryption", format!("trustees {} (trustee 4 absent) each checked every sum against the record and posted its shares with proofs", present.iter().map(|s| s.index().to_string()).collect::<Vec<_>>().join(", ")));
             crate::tally::publish(&api, &by_authority, &manifest, &counted, true).await?
         }
         TallyMethod::Mixnet => {
             let key = counted.outcome.joint_key.prepare();
+            let bar = progress(counted.lists.len() as u64, "mixing");
             for contest in counted.lists.keys() {
                 for (i, m) in mixers.iter().enumerate() {
                     let me = Author::new(e, m.clone());
@@ -524,12 +545,27 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
                     )
                     .await?;
                 }
-                for s in &present {
-                    let t = Author::new(e, trustees[s.index() as usize - 1].clone());
-                    crate::mixnet_tally::post_share(&api, &t, s, &manifest, &counted, contest)
-                        .await?;
-                }
+                bar.inc(1);
             }
+            bar.finish_and_clear();
+            steps.done("mixing", format!("{} contests through 3 mixers, each checking the stages before it and posting its output and proof", counted.lists.len()));
+            let bar = progress(counted.lists.len() as u64, "decrypting");
+            for contest in counted.lists.keys() {
+                for s in &present {
+                    crate::mixnet_tally::post_share(
+                        &api,
+                        &trustee(s),
+                        s,
+                        &manifest,
+                        &counted,
+                        contest,
+                    )
+                    .await?;
+                }
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            steps.done("decryption", format!("trustees {} (trustee 4 absent) each checked every cascade and posted its shares of the last list with proofs", present.iter().map(|s| s.index().to_string()).collect::<Vec<_>>().join(", ")));
             let mut out = Vec::new();
             for contest in counted.lists.keys() {
                 out.push(
@@ -557,8 +593,8 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     }
     let tally_s = close_started.elapsed().as_secs_f64();
     steps.done(
-        "tally",
-        format!("close to published results in {tally_s:.1} s: {} contests, 4 of 5 trustees (trustee 4 absent), every total equal to the votes cast", results.len()),
+        "results",
+        format!("{} contests' results posted; close to published results in {tally_s:.1} s; every total equal to the votes cast", results.len()),
     );
 
     // 8. The record, exported and checked from its files.
@@ -592,6 +628,7 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
         println!("  {what:<16} {s:>9.1}");
     }
     println!("  {:<16} {:>9.1}", "total", start.elapsed().as_secs_f64());
+    println!("  {:<16} {:>9.1}", "close → results", tally_s);
     Ok(())
 }
 

@@ -23,8 +23,6 @@ use std::sync::Arc;
 use anyhow::{Context as _, ensure};
 use rayon::prelude::*;
 use sawt_board::head::WitnessedHead;
-use sawt_board::proof::ConsistencyProof;
-use sawt_board::replica::Replica;
 use sawt_board::witness::Witness;
 use sawt_client::device::Device;
 use sawt_client::keystore::{KeyStoreError, Sealed, SecretStore};
@@ -33,7 +31,8 @@ use sawt_client::{Api, Voter};
 use sawt_crypto::Context;
 use sawt_crypto::dkg::{KeyGenOutcome, KeyGenParams, TrusteeSetup};
 use sawt_crypto::rand_core::Rng;
-use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry, split_ndjson};
+use sawt_election::ballot_view::read_entry;
+use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry};
 use sawt_election::geography::{Geography, Governorate, GovernorateId, Wilayat, WilayatId};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::*;
@@ -462,13 +461,12 @@ async fn vote(
 /// signature, the manifest is entry 0, the entries hash to the signed head's root, the head
 /// is signed by the manifest's board operator and cosigned by a quorum of its witnesses.
 pub(super) fn check_record(dir: &Path) -> anyhow::Result<u64> {
-    let text = std::fs::read(dir.join("entries.ndjson"))?;
-    let entries: Vec<Vec<u8>> = split_ndjson(&text);
-    let decoded: Vec<SignedEntry> = entries
-        .par_iter()
-        .map(|e| SignedEntry::decode(e))
-        .collect::<Result<_, _>>()?;
-    let EntryBody::Manifest(m) = &decoded.first().context("an empty record")?.entry.body else {
+    use std::io::BufRead as _;
+    // Streamed a few thousand entries at a time: a national record does not fit in memory.
+    let mut lines =
+        std::io::BufReader::new(std::fs::File::open(dir.join("entries.ndjson"))?).split(b'\n');
+    let first = lines.next().context("an empty record")??;
+    let EntryBody::Manifest(m) = SignedEntry::decode(&first)?.entry.body else {
         anyhow::bail!("entry 0 is not the manifest")
     };
     let election = m.hash()?;
@@ -481,15 +479,28 @@ pub(super) fn check_record(dir: &Path) -> anyhow::Result<u64> {
         .map(|w| w.key.verifying_key())
         .collect::<Result<_, _>>()?;
     head.verify(&board, &election, &witnesses, m.witnesses.quorum as usize)?;
-    let mut replica = Replica::new(board, election);
-    replica.update(
-        &head.signed,
-        &entries,
-        &ConsistencyProof {
-            old: 0,
-            new: head.signed.head.size,
-            path: vec![],
-        },
-    )?;
-    Ok(replica.size())
+    let mut tree = sawt_board::tree::MemoryTree::new();
+    tree.push(&first);
+    let mut size = 1u64;
+    loop {
+        let chunk: Vec<Vec<u8>> = lines.by_ref().take(4096).collect::<Result<_, _>>()?;
+        if chunk.is_empty() {
+            break;
+        }
+        // Every author's signature (ballots' proofs are the verifier's, `sawt verify`).
+        let read: Vec<_> = chunk
+            .par_iter()
+            .map(|e| (sawt_board::hash::leaf_hash(e), read_entry(e).map(|_| ())))
+            .collect();
+        for (leaf, ok) in read {
+            ok.with_context(|| format!("entry {size}"))?;
+            tree.push_leaf_hash(leaf);
+            size += 1;
+        }
+    }
+    ensure!(
+        size == head.signed.head.size && tree.root() == head.signed.head.root,
+        "the record's {size} entries are not the witnessed head's"
+    );
+    Ok(size)
 }
