@@ -6,9 +6,12 @@
 //! posts the result. The cascade's input is the contest's counted ballots in log order,
 //! recomputed from the record by everyone ([`crate::tally::count`]).
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context as _, bail, ensure};
 use sawt_client::Api;
 use sawt_client::transport::Transport;
+use sawt_crypto::DecryptionError;
 use sawt_crypto::list::CiphertextList;
 use sawt_crypto::mixnet;
 use sawt_crypto::shuffle::ShuffleProof;
@@ -37,39 +40,75 @@ fn input(manifest: &Manifest, counted: &Counted, contest: &str) -> anyhow::Resul
     )?)
 }
 
-/// The contest's stages on the board, in log order, each from the mixer it names and binding
-/// attachments of the right formats: (mixer, output, proof).
-async fn stages<T: Transport>(
-    api: &Api<T>,
-    manifest: &Manifest,
-    counted: &Counted,
-    contest: &str,
-) -> anyhow::Result<Vec<(u32, Attachment, Attachment)>> {
-    let head = crate::tally::signed_head(api, manifest).await?;
-    let wanted =
-        |b: &EntryBody| matches!(b, EntryBody::MixStage { contest: c, .. } if c == contest);
-    let mut posted = Vec::new();
-    for (_, e) in entries_after(api, &head, counted.after_close(), wanted).await? {
-        if let EntryBody::MixStage {
-            mixer,
-            output,
-            proof,
-            ..
-        } = e.entry.body
-        {
-            let listed = manifest
-                .mixers
-                .iter()
-                .any(|m| m.index == mixer && m.key == e.entry.author);
-            ensure!(listed, "a stage of {contest} not signed by mixer {mixer}");
-            ensure!(
-                output.format == "ciphertext-list" && proof.format == "shuffle-proof",
-                "a stage of {contest} binds attachments of the wrong formats"
-            );
-            posted.push((mixer, output, proof));
+/// A stage on the board: the mixer, its output and its proof.
+type Stage = (u32, Attachment, Attachment);
+
+/// The mix-net entries after the close, read once under a head the board operator signed
+/// (each proved by inclusion): every contest's stages, in log order, each signed by the mixer
+/// it names and binding attachments of the right formats; and every trustee's shares entry,
+/// signed by that trustee. A party reads it once, then works through every contest.
+pub struct MixRecord {
+    stages: BTreeMap<String, Vec<Stage>>,
+    shares: BTreeMap<String, Vec<(u32, Attachment)>>,
+}
+
+impl MixRecord {
+    /// Reads the entries after the close.
+    pub async fn read<T: Transport>(
+        api: &Api<T>,
+        manifest: &Manifest,
+        counted: &Counted,
+    ) -> anyhow::Result<Self> {
+        let head = crate::tally::signed_head(api, manifest).await?;
+        let wanted = |b: &EntryBody| {
+            matches!(
+                b,
+                EntryBody::MixStage { .. } | EntryBody::MixDecryptionShares { .. }
+            )
+        };
+        let mut record = MixRecord {
+            stages: BTreeMap::new(),
+            shares: BTreeMap::new(),
+        };
+        for (_, e) in entries_after(api, &head, counted.after_close(), wanted).await? {
+            let role = sawt_election::entry::role_of(manifest, &e.entry.author);
+            match e.entry.body {
+                EntryBody::MixStage {
+                    contest,
+                    mixer,
+                    output,
+                    proof,
+                } => {
+                    let listed = manifest
+                        .mixers
+                        .iter()
+                        .any(|m| m.index == mixer && m.key == e.entry.author);
+                    ensure!(listed, "a stage of {contest} not signed by mixer {mixer}");
+                    ensure!(
+                        output.format == "ciphertext-list" && proof.format == "shuffle-proof",
+                        "a stage of {contest} binds attachments of the wrong formats"
+                    );
+                    let stages = record.stages.entry(contest).or_default();
+                    stages.push((mixer, output, proof));
+                }
+                EntryBody::MixDecryptionShares {
+                    contest,
+                    shares,
+                    trustee,
+                } if role == Some(sawt_election::entry::Role::Trustee(trustee)) => {
+                    let found = record.shares.entry(contest).or_default();
+                    found.push((trustee, shares));
+                }
+                _ => {}
+            }
         }
+        Ok(record)
     }
-    Ok(posted)
+
+    /// `contest`'s stages, in log order.
+    fn stages(&self, contest: &str) -> &[Stage] {
+        self.stages.get(contest).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Stages this process has verified: a stage's verification is a function of the context,
@@ -107,6 +146,7 @@ async fn checked_cascade<T: Transport>(
     api: &Api<T>,
     manifest: &Manifest,
     counted: &Counted,
+    record: &MixRecord,
     key: &PublicKey,
     contest: &str,
     n: Option<usize>,
@@ -115,7 +155,7 @@ async fn checked_cascade<T: Transport>(
     let ctx = mix_context(&election, contest);
     let ctx_id = format!("{}/{contest}", hex::encode(election));
     let order = mixers(manifest);
-    let posted = stages(api, manifest, counted, contest).await?;
+    let posted = record.stages(contest);
     let n = n.unwrap_or(order.len());
     let on_board = posted.len();
     let input = input(manifest, counted, contest)?;
@@ -123,20 +163,21 @@ async fn checked_cascade<T: Transport>(
     // The last list so far: decoded, or only named by its attachment (a verified stage's
     // output, fetched when needed).
     let mut previous: Result<CiphertextList, Attachment> = Ok(input);
-    for (i, (mixer, output, proof)) in posted.into_iter().take(n).enumerate() {
+    for (i, (mixer, output, proof)) in posted.iter().take(n).enumerate() {
+        let mixer = *mixer;
         ensure!(
             order.get(i) == Some(&mixer),
             "{contest}: the cascade does not verify: stage {i} is mixer {mixer}'s, not the cascade's"
         );
-        let id = stage_key(ctx_id.as_bytes(), key, &previous_id, mixer, &output, &proof);
+        let id = stage_key(ctx_id.as_bytes(), key, &previous_id, mixer, output, proof);
         previous_id = output.sha256.0;
         if VERIFIED.lock().expect("not poisoned").contains(&id) {
-            previous = Err(output);
+            previous = Err(output.clone());
             continue;
         }
         let before = fetched(api, previous).await?;
-        let out = CiphertextList::from_bytes(&api.attachment(&output).await?)?;
-        ShuffleProof::from_bytes(&api.attachment(&proof).await?)?
+        let out = fetched(api, Err(output.clone())).await?;
+        ShuffleProof::from_bytes(&api.attachment(proof).await?)?
             .verify(&ctx, mixer, key, &before, &out)
             .map_err(|source| mixnet::CascadeError {
                 stage: i,
@@ -155,15 +196,44 @@ async fn checked_cascade<T: Transport>(
     fetched(api, previous).await
 }
 
-/// A list, fetched and decoded if only its attachment is known.
+/// A list, fetched and decoded if only its attachment is known (or taken from the lists
+/// this process decoded or made last).
 async fn fetched<T: Transport>(
     api: &Api<T>,
     list: Result<CiphertextList, Attachment>,
 ) -> anyhow::Result<CiphertextList> {
-    Ok(match list {
-        Ok(l) => l,
-        Err(a) => CiphertextList::from_bytes(&api.attachment(&a).await?)?,
-    })
+    let a = match list {
+        Ok(l) => return Ok(l),
+        Err(a) => a,
+    };
+    if let Some(l) = recent_list(&a) {
+        return Ok(l);
+    }
+    let l = CiphertextList::from_bytes(&api.attachment(&a).await?)?;
+    remember_list(&a, &l);
+    Ok(l)
+}
+
+/// The last few lists this process decoded or made, by their attachments' SHA-256: in the
+/// demo the next mixer or trustee need not decode again what the one before just had (the
+/// bytes are the attachment's, checked against its hash when fetched or computed when made).
+static RECENT_LISTS: std::sync::Mutex<Vec<([u8; 32], CiphertextList)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn recent_list(a: &Attachment) -> Option<CiphertextList> {
+    let recent = RECENT_LISTS.lock().expect("not poisoned");
+    recent
+        .iter()
+        .find(|(h, _)| *h == a.sha256.0)
+        .map(|(_, l)| l.clone())
+}
+
+fn remember_list(a: &Attachment, l: &CiphertextList) {
+    let mut recent = RECENT_LISTS.lock().expect("not poisoned");
+    if recent.len() == 4 {
+        recent.remove(0);
+    }
+    recent.push((a.sha256.0, l.clone()));
 }
 
 /// The manifest's mixer indices, in order.
@@ -177,7 +247,7 @@ pub async fn mix<T: Transport>(
     mixer: &Author,
     index: u32,
     manifest: &Manifest,
-    counted: &Counted,
+    (counted, record): (&Counted, &MixRecord),
     key: &EncryptionKey,
     contest: &str,
 ) -> anyhow::Result<()> {
@@ -188,7 +258,7 @@ pub async fn mix<T: Transport>(
         .iter()
         .position(|&m| m == index)
         .with_context(|| format!("no mixer {index} in the manifest"))?;
-    let done = stages(api, manifest, counted, contest).await?.len();
+    let done = record.stages(contest).len();
     ensure!(
         done == position,
         "{contest}: {done} stages on the board; mixer {index} comes {}",
@@ -198,6 +268,7 @@ pub async fn mix<T: Transport>(
         api,
         manifest,
         counted,
+        record,
         key.public_key(),
         contest,
         Some(position),
@@ -211,9 +282,11 @@ pub async fn mix<T: Transport>(
         previous,
         &mut sawt_crypto::rng::os_rng(),
     )?;
+    let made = output;
     let output = api
-        .put_attachment("ciphertext-list", output.to_bytes())
+        .put_attachment("ciphertext-list", made.to_bytes())
         .await?;
+    remember_list(&output, &made);
     let proof = api
         .put_attachment("shuffle-proof", proof.to_bytes())
         .await?;
@@ -232,15 +305,15 @@ pub async fn mix<T: Transport>(
 async fn verified_output<T: Transport>(
     api: &Api<T>,
     manifest: &Manifest,
-    counted: &Counted,
-    key: &PublicKey,
+    (counted, record): (&Counted, &MixRecord),
     contest: &str,
 ) -> anyhow::Result<CiphertextList> {
     ensure!(
         !manifest.mixers.is_empty(),
         "{contest}: no mixer in the manifest"
     );
-    checked_cascade(api, manifest, counted, key, contest, None)
+    let key = &counted.outcome.joint_key;
+    checked_cascade(api, manifest, counted, record, key, contest, None)
         .await
         .with_context(|| format!("{contest}: the cascade does not verify"))
 }
@@ -252,13 +325,12 @@ pub async fn post_share<T: Transport>(
     trustee: &Author,
     share: &TrusteeKeyShare,
     manifest: &Manifest,
-    counted: &Counted,
+    (counted, record): (&Counted, &MixRecord),
     contest: &str,
 ) -> anyhow::Result<()> {
     counted.check_share(share)?;
     let election = manifest.hash()?;
-    let mixed =
-        verified_output(api, manifest, counted, &counted.outcome.joint_key, contest).await?;
+    let mixed = verified_output(api, manifest, (counted, record), contest).await?;
     let d = share.decrypt_with_rng(
         &tally_context(&election, contest),
         mixed.ciphertexts(),
@@ -281,29 +353,18 @@ pub async fn publish<T: Transport>(
     api: &Api<T>,
     authority: &Author,
     manifest: &Manifest,
-    counted: &Counted,
+    (counted, record): (&Counted, &MixRecord),
     contest: &str,
     r#final: bool,
 ) -> anyhow::Result<Published> {
     let election = manifest.hash()?;
     let c = counted.contest(manifest, contest)?;
-    let mixed =
-        verified_output(api, manifest, counted, &counted.outcome.joint_key, contest).await?;
+    let mixed = verified_output(api, manifest, (counted, record), contest).await?;
     let ctx = tally_context(&election, contest);
-    let head = crate::tally::signed_head(api, manifest).await?;
-    let wanted = |b: &EntryBody| matches!(b, EntryBody::MixDecryptionShares { contest: k, .. } if k == contest);
-    let mut found = Vec::new();
-    for (_, e) in entries_after(api, &head, counted.after_close(), wanted).await? {
-        let role = sawt_election::entry::role_of(manifest, &e.entry.author);
-        if let EntryBody::MixDecryptionShares {
-            shares, trustee, ..
-        } = e.entry.body
-            && role == Some(sawt_election::entry::Role::Trustee(trustee))
-        {
-            found.push((trustee, shares));
-        }
-    }
+    let found = record.shares.get(contest).cloned().unwrap_or_default();
     let t = manifest.trustees.threshold as usize;
+    // Each trustee's first share that decodes; their proofs are checked by the count, which
+    // names a trustee whose proof fails: that one is dropped and the count tried again.
     let mut valid: Vec<DecryptionShare> = Vec::new();
     for (trustee, a) in found {
         if a.format != "decryption-share" {
@@ -318,30 +379,27 @@ pub async fn publish<T: Transport>(
         let Ok(s) = DecryptionShare::from_bytes(&bytes) else {
             continue;
         };
-        let vk = counted
-            .outcome
-            .verification_keys
-            .get((trustee as usize).wrapping_sub(1));
-        if s.trustee == trustee
-            && !valid.iter().any(|v| v.trustee == trustee)
-            && vk.is_some_and(|vk| s.verify(&ctx, vk, mixed.ciphertexts()).is_ok())
-        {
+        let known = counted.outcome.verification_key(trustee).is_some();
+        if s.trustee == trustee && known && !valid.iter().any(|v| v.trustee == trustee) {
             valid.push(s);
         }
     }
-    if valid.len() < t {
-        bail!(
-            "{contest}: {} valid decryption shares, {t} needed",
-            valid.len()
-        );
-    }
-    let counts = mixnet::count(
-        &counted.outcome,
-        &ctx,
-        &mixed,
-        &valid[..t],
-        c.candidates.len() as u32,
-    )?;
+    let counts = loop {
+        if valid.len() < t {
+            bail!(
+                "{contest}: {} valid decryption shares, {t} needed",
+                valid.len()
+            );
+        }
+        let n = c.candidates.len() as u32;
+        match mixnet::count(&counted.outcome, &ctx, &mixed, &valid[..t], n) {
+            Ok(counts) => break counts,
+            Err(DecryptionError::InvalidShare { trustee, .. }) => {
+                valid.retain(|s| s.trustee != trustee)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     crate::tally::post_result(
         api,
         authority,

@@ -405,9 +405,11 @@ pub fn trustee(command: &TrusteeCommand) -> anyhow::Result<()> {
                         .await?;
                 let mut n =
                     tally::post_shares(&api, &me, &s, &election.id(), &counted, &posted).await?;
+                let m = election.manifest();
+                let record = crate::mixnet_tally::MixRecord::read(&api, m, &counted).await?;
                 for contest in counted.lists.keys() {
-                    let m = election.manifest();
-                    crate::mixnet_tally::post_share(&api, &me, &s, m, &counted, contest).await?;
+                    let read = (&counted, &record);
+                    crate::mixnet_tally::post_share(&api, &me, &s, m, read, contest).await?;
                     n += 1;
                 }
                 println!(
@@ -438,8 +440,10 @@ pub fn mixer(args: &MixerArgs) -> anyhow::Result<()> {
         let counted = tally::count(&api, election.manifest()).await?;
         let key = counted.outcome.joint_key.prepare();
         let m = election.manifest();
+        let record = crate::mixnet_tally::MixRecord::read(&api, m, &counted).await?;
         for contest in counted.lists.keys() {
-            crate::mixnet_tally::mix(&api, &me, args.index, m, &counted, &key, contest).await?;
+            let read = (&counted, &record);
+            crate::mixnet_tally::mix(&api, &me, args.index, m, read, &key, contest).await?;
             println!("mixer {}: {contest} shuffled, its proof posted", args.index);
         }
         Ok(())
@@ -521,9 +525,11 @@ pub fn admin(command: &AdminCommand) -> anyhow::Result<()> {
                 let counted = tally::count(&api, election.manifest()).await?;
                 let m = election.manifest();
                 let mut published = tally::publish(&api, &me, m, &counted, !preliminary).await?;
+                let record = crate::mixnet_tally::MixRecord::read(&api, m, &counted).await?;
                 for contest in counted.lists.keys() {
+                    let read = (&counted, &record);
                     published.push(
-                        crate::mixnet_tally::publish(&api, &me, m, &counted, contest, !preliminary)
+                        crate::mixnet_tally::publish(&api, &me, m, read, contest, !preliminary)
                             .await?,
                     );
                 }

@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use sawt::mixnet_tally::MixRecord;
 use sawt::tally::{self, Author};
 use sawt_client::Api;
 use sawt_client::election::Election;
@@ -163,23 +164,36 @@ async fn three_mixers_then_two_trustees_and_a_cheating_mixer_named() {
     let mixer = |i: u32| Author::new(e, party_key(120 + i as u8));
     let mix = |i: u32, contest: String| {
         let (api, manifest, counted, h, mixer) = (&api, &manifest, &counted, &h, mixer(i));
-        async move { sawt::mixnet_tally::mix(api, &mixer, i, manifest, counted, h, &contest).await }
+        async move {
+            // Each mixer reads the entries after the close when it starts.
+            let record = MixRecord::read(api, manifest, counted).await?;
+            sawt::mixnet_tally::mix(api, &mixer, i, manifest, (counted, &record), h, &contest).await
+        }
     };
     mix(1, honest.clone()).await.unwrap();
     let err = mix(3, honest.clone()).await.unwrap_err();
     assert!(err.to_string().contains("mixer 3 comes 3"), "{err}");
     mix(2, honest.clone()).await.unwrap();
     mix(3, honest.clone()).await.unwrap();
+    let record = MixRecord::read(&api, &manifest, &counted).await.unwrap();
     for (i, s) in shares.iter().filter(|(i, _)| *i != 2) {
         let trustee = Author::new(e, party_key(100 + *i as u8));
-        sawt::mixnet_tally::post_share(&api, &trustee, s, &manifest, &counted, &honest)
+        let read = (&counted, &record);
+        sawt::mixnet_tally::post_share(&api, &trustee, s, &manifest, read, &honest)
             .await
             .unwrap();
     }
-    let published =
-        sawt::mixnet_tally::publish(&api, &authority, &manifest, &counted, &honest, true)
-            .await
-            .unwrap();
+    let record = MixRecord::read(&api, &manifest, &counted).await.unwrap();
+    let published = sawt::mixnet_tally::publish(
+        &api,
+        &authority,
+        &manifest,
+        (&counted, &record),
+        &honest,
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(published.totals, vec![2, 1, 1]);
     assert_eq!(
         published.elected,
@@ -222,12 +236,13 @@ async fn three_mixers_then_two_trustees_and_a_cheating_mixer_named() {
     let err = format!("{:#}", mix(3, cheated.clone()).await.unwrap_err());
     assert!(err.contains("mixer 2"), "{err}");
     let (i, s) = &shares[0];
+    let record = MixRecord::read(&api, &manifest, &counted).await.unwrap();
     let err = sawt::mixnet_tally::post_share(
         &api,
         &Author::new(e, party_key(100 + *i as u8)),
         s,
         &manifest,
-        &counted,
+        (&counted, &record),
         &cheated,
     )
     .await

@@ -213,6 +213,7 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     // 2. The roll, registration and the freeze.
     clock.set(manifest.windows.registration.start_ms);
     let registered: u64 = rows.iter().map(|r| r.registered_voters_synth).sum();
+    // About two thirds of the people on the lists vote (as in 2023's Shura election).
     let target = (o.voters as f64 / 0.66).ceil() as u64;
     let divisor = (registered / target.max(1)).max(1);
     let day = time::OffsetDateTime::from_unix_timestamp(
@@ -348,22 +349,33 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     clock.set(manifest.windows.campaign.start_ms);
     let published = registry.publish_candidate_lists(&authority).await?;
     let keystore = Arc::new(DeviceKeystore::default());
-    // Turnout: about two thirds of each final list.
+    // Turnout: `--voters` of the people on the final lists (at most all of them), the same
+    // share of each list, the remainder to the first wilayats.
     let mut voters: Vec<(sawt_registry::CivilNumber, WilayatId)> = Vec::new();
+    let wanted = (o.voters as u64).min(on_lists);
+    let mut spare = wanted
+        - lists
+            .iter()
+            .map(|l| l.registered * wanted / on_lists.max(1))
+            .sum::<u64>();
     for c in &manifest.contests {
         let list = registry.voter_list(&c.wilayat).await?;
-        let n = (list.len() * 2).div_ceil(3);
+        let mut n = list.len() as u64 * wanted / on_lists.max(1);
+        if spare > 0 && n < list.len() as u64 {
+            n += 1;
+            spare -= 1;
+        }
         voters.extend(
             list.into_iter()
-                .take(n)
+                .take(n as usize)
                 .map(|(civil, _, _)| (civil, c.wilayat.clone())),
         );
     }
     // Each voter's device makes its key, gets an identity assertion for it, and enrols:
-    // sixteen at a time.
+    // sixty-four at a time (the registry writes them in groups).
     let now = clock.now_ms();
     let mut enrolling = tokio::task::JoinSet::new();
-    for (part, chunk) in voters.chunks(voters.len().div_ceil(16).max(1)).enumerate() {
+    for (part, chunk) in voters.chunks(voters.len().div_ceil(64).max(1)).enumerate() {
         let (chunk, registry, idp, keystore) = (
             chunk.to_vec(),
             registry.clone(),
@@ -530,50 +542,45 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
         }
         TallyMethod::Mixnet => {
             let key = counted.outcome.joint_key.prepare();
-            let bar = progress(counted.lists.len() as u64, "mixing");
-            for contest in counted.lists.keys() {
-                for (i, m) in mixers.iter().enumerate() {
-                    let me = Author::new(e, m.clone());
-                    crate::mixnet_tally::mix(
-                        &api,
-                        &me,
-                        i as u32 + 1,
-                        &manifest,
-                        &counted,
-                        &key,
-                        contest,
-                    )
-                    .await?;
+            // Each mixer in turn, then each trustee, then the authority: each reads the
+            // entries after the close once and works through every contest.
+            use crate::mixnet_tally::MixRecord;
+            let bar = progress(3 * counted.lists.len() as u64, "mixing");
+            for (i, m) in mixers.iter().enumerate() {
+                let me = Author::new(e, m.clone());
+                let record = MixRecord::read(&api, &manifest, &counted).await?;
+                for contest in counted.lists.keys() {
+                    let read = (&counted, &record);
+                    let index = i as u32 + 1;
+                    crate::mixnet_tally::mix(&api, &me, index, &manifest, read, &key, contest)
+                        .await?;
+                    bar.inc(1);
                 }
-                bar.inc(1);
             }
             bar.finish_and_clear();
             steps.done("mixing", format!("{} contests through 3 mixers, each checking the stages before it and posting its output and proof", counted.lists.len()));
-            let bar = progress(counted.lists.len() as u64, "decrypting");
-            for contest in counted.lists.keys() {
-                for s in &present {
-                    crate::mixnet_tally::post_share(
-                        &api,
-                        &trustee(s),
-                        s,
-                        &manifest,
-                        &counted,
-                        contest,
-                    )
-                    .await?;
+            let bar = progress((present.len() * counted.lists.len()) as u64, "decrypting");
+            for s in &present {
+                let record = MixRecord::read(&api, &manifest, &counted).await?;
+                for contest in counted.lists.keys() {
+                    let read = (&counted, &record);
+                    crate::mixnet_tally::post_share(&api, &trustee(s), s, &manifest, read, contest)
+                        .await?;
+                    bar.inc(1);
                 }
-                bar.inc(1);
             }
             bar.finish_and_clear();
             steps.done("decryption", format!("trustees {} (trustee 4 absent) each checked every cascade and posted its shares of the last list with proofs", present.iter().map(|s| s.index().to_string()).collect::<Vec<_>>().join(", ")));
+            let record = MixRecord::read(&api, &manifest, &counted).await?;
             let mut out = Vec::new();
             for contest in counted.lists.keys() {
+                let read = (&counted, &record);
                 out.push(
                     crate::mixnet_tally::publish(
                         &api,
                         &by_authority,
                         &manifest,
-                        &counted,
+                        read,
                         contest,
                         true,
                     )

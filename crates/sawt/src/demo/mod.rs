@@ -35,9 +35,10 @@ use sawt_crypto::{Ciphertext, Context, EncryptionKey, Nonce};
 /// Options of `sawt demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Number of voters.
-    #[arg(long, default_value_t = 3000)]
-    pub voters: usize,
+    /// Number of voters who cast a ballot (default: 3,000; with `--scale national`, 496,279,
+    /// the 10th-term Shura election's turnout).
+    #[arg(long)]
+    pub voters: Option<usize>,
     /// Number of trustees.
     #[arg(long, default_value_t = 5)]
     pub trustees: u32,
@@ -237,13 +238,17 @@ fn key_ceremony(
 
 /// Runs the demo.
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    let voters = args.voters.unwrap_or(match args.scale {
+        election::Scale::National if !args.walkthrough => 496_279,
+        _ => 3000,
+    });
+    ensure!(voters > 0, "--voters must be at least 1");
     if !args.walkthrough {
-        ensure!(args.voters > 0, "--voters must be at least 1");
         return election::run(&election::Options {
             scale: args.scale,
             kind: args.kind,
             tally: args.tally,
-            voters: args.voters,
+            voters,
             out: &args.record,
         });
     }
@@ -267,7 +272,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "  contest      {WILAYAT}, Shura council, {SEATS} seats, up to {SEATS} votes per voter"
     );
     println!("  candidates   {}", CANDIDATES.len());
-    println!("  voters       {}", args.voters);
+    println!("  voters       {voters}");
     println!(
         "  trustees     {} ({}-of-{} key)",
         args.trustees, args.threshold, args.trustees
@@ -285,7 +290,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
 
     let t = Instant::now();
     let key = outcome.joint_key.prepare();
-    let choices: Vec<Vec<u64>> = (0..args.voters).map(|_| random_choice()).collect();
+    let choices: Vec<Vec<u64>> = (0..voters).map(|_| random_choice()).collect();
     let ballots: Vec<Ballot> = choices
         .par_iter()
         .map(|c| encrypt_ballot(&election, &key, c))
@@ -358,7 +363,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     );
 
     let t = Instant::now();
-    let table = DlogTable::new(args.voters as u64);
+    let table = DlogTable::new(voters as u64);
     for s in &posted {
         let vk = outcome
             .verification_key(s.trustee)
@@ -399,7 +404,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let blank = choices.iter().filter(|c| c.iter().all(|&x| x == 0)).count();
     println!("  ({} ballots, {} of them blank)", ballots.len(), blank);
     let leaders = (CANDIDATES[ranked[0]], CANDIDATES[ranked[1]]);
-    let mix = mixnet::run(&election, &key, &outcome, &shares, args.voters, args.absent)?;
+    let mix = mixnet::run(&election, &key, &outcome, &shares, voters, args.absent)?;
     record::run(
         &args.record,
         &choices,
