@@ -15,7 +15,8 @@ use crate::error::Misbehaviour;
 #[derive(Clone, Debug)]
 pub struct Election {
     id: [u8; 32],
-    manifest: Manifest,
+    /// Shared: every voter of a device or a test holds the same election.
+    manifest: std::sync::Arc<Manifest>,
     board: VerifyingKey,
     witnesses: Vec<VerifyingKey>,
     quorum: usize,
@@ -61,7 +62,7 @@ impl Election {
                 .map(|w| key(&w.key))
                 .collect::<Result<_, _>>()?,
             quorum: m.witnesses.quorum as usize,
-            manifest: (**m).clone(),
+            manifest: std::sync::Arc::new((**m).clone()),
         })
     }
 

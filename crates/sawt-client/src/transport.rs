@@ -11,6 +11,8 @@ pub enum Method {
     Get,
     /// `POST`.
     Post,
+    /// `PUT`.
+    Put,
 }
 
 /// A request to the service.
@@ -45,6 +47,17 @@ impl Request {
     pub fn post_json(path: impl Into<String>, body: Vec<u8>) -> Self {
         Request {
             method: Method::Post,
+            path: path.into(),
+            body: Some(body),
+            json: true,
+            bearer: None,
+        }
+    }
+
+    /// A `PUT` of JSON to `path` (a candidate's page).
+    pub fn put_json(path: impl Into<String>, body: Vec<u8>) -> Self {
+        Request {
+            method: Method::Put,
             path: path.into(),
             body: Some(body),
             json: true,
@@ -153,6 +166,7 @@ impl HttpTransport {
         let mut r = match request.method {
             Method::Get => self.client.get(url),
             Method::Post => self.client.post(url),
+            Method::Put => self.client.put(url),
         };
         if let Some(token) = &request.bearer {
             r = r.header("Authorization", format!("Bearer {token}"));

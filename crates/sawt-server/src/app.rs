@@ -256,9 +256,18 @@ async fn metrics_text(State(board): State<Arc<Board>>) -> Response {
 pub async fn serve_on_loopback(
     board: Arc<Board>,
 ) -> std::io::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    serve_with_registry_on_loopback(board, None).await
+}
+
+/// [`serve_on_loopback`], with the registry's API (and the campaign's) when `registry` is
+/// given.
+pub async fn serve_with_registry_on_loopback(
+    board: Arc<Board>,
+    registry: Option<RegistryApi>,
+) -> std::io::Result<(String, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let app = app(Parts {
         board,
-        registry: None,
+        registry,
         limits: Limits {
             per_address_per_s: 1_000_000,
             ..Default::default()

@@ -192,6 +192,7 @@ fn the_whole_election_demo_runs_both_tallies_with_a_trustee_absent() {
         );
         for expected in [
             "candidate lists published by the authority",
+            "published their page through their own session",
             "cast through sawt-client over HTTP",
             "trustee 4 absent",
             "every total equal to the votes cast",

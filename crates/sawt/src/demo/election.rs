@@ -197,7 +197,14 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
         )
         .await?,
     );
-    let (base, server) = sawt_server::app::serve_on_loopback(board.clone()).await?;
+    let (base, server) = sawt_server::app::serve_with_registry_on_loopback(
+        board.clone(),
+        Some(sawt_server::registry_api::RegistryApi {
+            registry: registry.clone(),
+            dev_identity: None,
+        }),
+    )
+    .await?;
     let api = Api::new(HttpTransport::new(&base)?);
     steps.done(
         "manifest",
@@ -243,7 +250,8 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     // 3. Candidacies: in each wilayat, people of 30 or more apply; the committee accepts.
     clock.set(manifest.windows.candidacy.start_ms);
     let committee = Actor::new(Role::CandidacyCommittee, "CC-1").map_err(anyhow::Error::msg)?;
-    let mut candidates = 0;
+    // The accepted: civil number, ballot identifier, name.
+    let mut accepted: BTreeMap<sawt_registry::CivilNumber, (String, Names)> = BTreeMap::new();
     for (r, c) in rows.iter().zip(&manifest.contests) {
         let (seats, n) = match o.kind {
             ElectionKind::Shura => (r.shura_seats, r.shura_candidates_synth),
@@ -301,12 +309,19 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
                     &committee,
                 )
                 .await?;
-            candidates += 1;
+            let name = Names {
+                ar: p.name_ar.clone(),
+                en: p.name_en.clone(),
+            };
+            accepted.insert(p.civil_number.clone(), (format!("c{id}"), name));
         }
     }
     steps.done(
         "candidacies",
-        format!("{candidates} candidates filed and accepted by the candidacy committee"),
+        format!(
+            "{} candidates filed and accepted by the candidacy committee",
+            accepted.len()
+        ),
     );
 
     // 4. The key generation through the board, over HTTP.
@@ -359,7 +374,9 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
             .map(|l| l.registered * wanted / on_lists.max(1))
             .sum::<u64>();
     for c in &manifest.contests {
-        let list = registry.voter_list(&c.wilayat).await?;
+        let mut list = registry.voter_list(&c.wilayat).await?;
+        // The candidates vote too (and have a device for their page).
+        list.sort_by_key(|(civil, _, _)| !accepted.contains_key(civil));
         let mut n = list.len() as u64 * wanted / on_lists.max(1);
         if spare > 0 && n < list.len() as u64 {
             n += 1;
@@ -418,11 +435,25 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
         ),
     );
 
-    // 6. Voting through sawt-client over HTTP.
-    clock.set(manifest.windows.voting_home.start_ms);
     let mut first = Voter::open(api.clone(), devices[0].0.clone()).await?;
     let setup = first.setup().await?;
     let checked = first.election().clone();
+    let (pages, questions) = my_pages(
+        &api,
+        (&checked, &setup),
+        &voters,
+        &devices,
+        &accepted,
+        keystore.as_ref(),
+    )
+    .await?;
+    steps.done(
+        "My Page",
+        format!("{pages} candidates published their page through their own session; in each wilayat a voter asked a candidate a question and it was answered ({questions} questions)"),
+    );
+
+    // 6. Voting through sawt-client over HTTP.
+    clock.set(manifest.windows.voting_home.start_ms);
     let mut plan = Vec::with_capacity(devices.len());
     let mut expected: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for (i, ((d, idx), (_, w))) in devices.into_iter().zip(&voters).enumerate() {
@@ -637,6 +668,87 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     println!("  {:<16} {:>9.1}", "total", start.elapsed().as_secs_f64());
     println!("  {:<16} {:>9.1}", "close → results", tally_s);
     Ok(())
+}
+
+/// The campaign's "My Page": every candidate who enrolled a device publishes a page through
+/// its own session (`PUT /v1/candidate/page`); in each wilayat, a voter who is not a candidate
+/// asks the first candidate a question and the candidate answers. The pages and questions.
+async fn my_pages(
+    api: &Api<HttpTransport>,
+    (checked, setup): (&Election, &Arc<sawt_client::setup::Setup>),
+    voters: &[(sawt_registry::CivilNumber, WilayatId)],
+    devices: &[(Device, u64)],
+    accepted: &BTreeMap<sawt_registry::CivilNumber, (String, Names)>,
+    store: &DeviceKeystore,
+) -> anyhow::Result<(usize, usize)> {
+    use sawt_client::transport::Request;
+    let session = |i: usize| {
+        let (d, idx) = devices[i].clone();
+        let mut v = Voter::with_setup(api.clone(), checked.clone(), setup.clone(), d);
+        async move {
+            v.adopt_enrolment(idx).await?;
+            anyhow::Ok(v.session(store).await?.token)
+        }
+    };
+    let (mut pages, mut questions) = (0, 0);
+    let mut asked: std::collections::HashSet<&WilayatId> = std::collections::HashSet::new();
+    for (i, (civil, w)) in voters.iter().enumerate() {
+        let Some((id, name)) = accepted.get(civil) else {
+            continue;
+        };
+        let token = session(i).await?;
+        let text = |ar: &str, en: &str| serde_json::json!({"ar": ar, "en": en});
+        let page = serde_json::json!({
+            "name": {"ar": name.ar, "en": name.en},
+            "cv": text("مهندس، عضو في المجلس البلدي", "Engineer; municipal council member"),
+            "qualifications": text("بكالوريوس هندسة", "BSc in engineering"),
+            "programme": text("الطرق والمدارس والمياه في الولاية", "Roads, schools and water for the wilayat"),
+        });
+        api.call(
+            Request::put_json("/v1/candidate/page", serde_json::to_vec(&page)?).with_bearer(&token),
+        )
+        .await
+        .with_context(|| format!("{id}'s page"))?;
+        pages += 1;
+        // A voter of the same wilayat who is not a candidate asks; the candidate answers.
+        if !asked.insert(w) {
+            continue;
+        }
+        let Some(k) = voters
+            .iter()
+            .position(|(c, v)| v == w && !accepted.contains_key(c))
+        else {
+            continue;
+        };
+        let voter = session(k).await?;
+        let ask = serde_json::json!({"question": "ما خطتك للمياه؟ What is your plan for water?"});
+        #[derive(serde::Deserialize)]
+        struct Created {
+            id: u64,
+        }
+        let q: Created = api
+            .json(
+                Request::post_json(
+                    format!("/v1/candidates/{id}/questions"),
+                    serde_json::to_vec(&ask)?,
+                )
+                .with_bearer(&voter),
+            )
+            .await
+            .with_context(|| format!("a question to {id}"))?;
+        let answer = serde_json::json!({"answer": "محطة تحلية جديدة. A new desalination plant."});
+        api.call(
+            Request::post_json(
+                format!("/v1/candidate/questions/{}/answer", q.id),
+                serde_json::to_vec(&answer)?,
+            )
+            .with_bearer(&token),
+        )
+        .await
+        .with_context(|| format!("{id}'s answer"))?;
+        questions += 1;
+    }
+    Ok((pages, questions))
 }
 
 /// A progress bar on standard error for a long step (hidden when it is not a terminal).
