@@ -357,6 +357,18 @@ pub async fn publish<T: Transport>(
     contest: &str,
     r#final: bool,
 ) -> anyhow::Result<Published> {
+    let counts = counts(api, manifest, (counted, record), contest).await?;
+    crate::tally::post_result(api, authority, manifest, contest, counts, counted, r#final).await
+}
+
+/// `contest`'s counts: the cascade checked, `t` valid shares of its last list combined, the
+/// plaintexts decoded and counted (as [`publish`] posts them).
+pub async fn counts<T: Transport>(
+    api: &Api<T>,
+    manifest: &Manifest,
+    (counted, record): (&Counted, &MixRecord),
+    contest: &str,
+) -> anyhow::Result<crate::tally::Counts> {
     let election = manifest.hash()?;
     let c = counted.contest(manifest, contest)?;
     let mixed = verified_output(api, manifest, (counted, record), contest).await?;
@@ -400,18 +412,9 @@ pub async fn publish<T: Transport>(
             Err(e) => return Err(e.into()),
         }
     };
-    crate::tally::post_result(
-        api,
-        authority,
-        manifest,
-        contest,
-        crate::tally::Counts {
-            totals: counts.per_candidate,
-            blank: counts.blank,
-            invalid: counts.invalid,
-        },
-        counted,
-        r#final,
-    )
-    .await
+    Ok(crate::tally::Counts {
+        totals: counts.per_candidate,
+        blank: counts.blank,
+        invalid: counts.invalid,
+    })
 }

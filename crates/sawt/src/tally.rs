@@ -537,6 +537,20 @@ pub async fn publish<T: Transport>(
     counted: &Counted,
     r#final: bool,
 ) -> anyhow::Result<Vec<Published>> {
+    let mut out = Vec::new();
+    for (contest, counts) in decrypt_counts(api, manifest, counted).await? {
+        out.push(post_result(api, authority, manifest, &contest, counts, counted, r#final).await?);
+    }
+    Ok(out)
+}
+
+/// Each homomorphic contest's counts: `t` valid shares of its sums combined (as
+/// [`publish`] posts them).
+pub async fn decrypt_counts<T: Transport>(
+    api: &Api<T>,
+    manifest: &Manifest,
+    counted: &Counted,
+) -> anyhow::Result<Vec<(String, Counts)>> {
     let election = manifest.hash()?;
     counted.rule.close().context("voting is not closed")?;
     let (tallies, shares) = tallies_and_shares(api, manifest, counted.after_close()).await?;
@@ -587,27 +601,20 @@ pub async fn publish<T: Transport>(
         let blank = (counted_ballots * u64::from(contest.votes_per_voter))
             .checked_sub(totals.iter().sum::<u64>())
             .with_context(|| format!("{contest_id}: more votes than the ballots allow"))?;
-        out.push(
-            post_result(
-                api,
-                authority,
-                manifest,
-                contest_id,
-                Counts {
-                    totals,
-                    blank,
-                    invalid: 0,
-                },
-                counted,
-                r#final,
-            )
-            .await?,
-        );
+        out.push((
+            contest_id.clone(),
+            Counts {
+                totals,
+                blank,
+                invalid: 0,
+            },
+        ));
     }
     Ok(out)
 }
 
 /// A contest's counts: votes per candidate in ballot order, blank, invalid.
+#[derive(Clone, Debug)]
 pub struct Counts {
     /// Votes per candidate, ballot order.
     pub totals: Vec<u64>,

@@ -195,6 +195,7 @@ fn the_whole_election_demo_runs_both_tallies_with_a_trustee_absent() {
             "published their page through their own session",
             "cast through sawt-client over HTTP",
             "trustee 4 absent",
+            "preliminary results posted as each was counted, then the final results",
             "every total equal to the votes cast",
             "checked from the files",
             "step",

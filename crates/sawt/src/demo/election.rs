@@ -553,7 +553,28 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     let trustee = |s: &sawt_crypto::threshold::TrusteeKeyShare| {
         Author::new(e, trustees[s.index() as usize - 1].clone())
     };
-    let mut results = match o.tally {
+    // Each contest's counts; its preliminary result posted as soon as it is counted.
+    let bar = progress(manifest.contests.len() as u64, "counting");
+    let mut counts = Vec::new();
+    let preliminary = |contest: String, k: crate::tally::Counts| {
+        let (api, by_authority, manifest, counted, bar) =
+            (&api, &by_authority, &manifest, &counted, &bar);
+        async move {
+            crate::tally::post_result(
+                api,
+                by_authority,
+                manifest,
+                &contest,
+                k.clone(),
+                counted,
+                false,
+            )
+            .await?;
+            bar.inc(1);
+            anyhow::Ok((contest, k))
+        }
+    };
+    match o.tally {
         TallyMethod::Homomorphic => {
             crate::tally::post_tallies(&api, &by_authority, &manifest, &counted).await?;
             steps.done(
@@ -569,7 +590,9 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
                 crate::tally::post_shares(&api, &trustee(s), s, &e, &counted, &tallies).await?;
             }
             steps.done("decryption", format!("trustees {} (trustee 4 absent) each checked every sum against the record and posted its shares with proofs", present.iter().map(|s| s.index().to_string()).collect::<Vec<_>>().join(", ")));
-            crate::tally::publish(&api, &by_authority, &manifest, &counted, true).await?
+            for (contest, k) in crate::tally::decrypt_counts(&api, &manifest, &counted).await? {
+                counts.push(preliminary(contest, k).await?);
+            }
         }
         TallyMethod::Mixnet => {
             let key = counted.outcome.joint_key.prepare();
@@ -603,24 +626,22 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
             bar.finish_and_clear();
             steps.done("decryption", format!("trustees {} (trustee 4 absent) each checked every cascade and posted its shares of the last list with proofs", present.iter().map(|s| s.index().to_string()).collect::<Vec<_>>().join(", ")));
             let record = MixRecord::read(&api, &manifest, &counted).await?;
-            let mut out = Vec::new();
             for contest in counted.lists.keys() {
                 let read = (&counted, &record);
-                out.push(
-                    crate::mixnet_tally::publish(
-                        &api,
-                        &by_authority,
-                        &manifest,
-                        read,
-                        contest,
-                        true,
-                    )
-                    .await?,
-                );
+                let k = crate::mixnet_tally::counts(&api, &manifest, read, contest).await?;
+                counts.push(preliminary(contest.clone(), k).await?);
             }
-            out
         }
-    };
+    }
+    bar.finish_and_clear();
+    // Every contest counted: the final results.
+    let mut results = Vec::new();
+    for (contest, k) in counts {
+        results.push(
+            crate::tally::post_result(&api, &by_authority, &manifest, &contest, k, &counted, true)
+                .await?,
+        );
+    }
     results.sort_by(|a, b| a.contest.cmp(&b.contest));
     for r in &results {
         ensure!(
@@ -632,7 +653,7 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     let tally_s = close_started.elapsed().as_secs_f64();
     steps.done(
         "results",
-        format!("{} contests' results posted; close to published results in {tally_s:.1} s; every total equal to the votes cast", results.len()),
+        format!("{} contests' preliminary results posted as each was counted, then the final results; close to published results in {tally_s:.1} s; every total equal to the votes cast", results.len()),
     );
 
     // 8. The record, exported and checked from its files.
