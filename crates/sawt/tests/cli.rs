@@ -169,8 +169,13 @@ fn bench_board_measures_appends_and_proofs() {
 }
 
 #[test]
-fn the_whole_election_demo_runs_both_tallies_with_a_trustee_absent() {
-    for (tally, kind) in [("homomorphic", "shura"), ("mixnet", "municipal")] {
+fn the_whole_election_demo_runs_both_tallies_and_kinds_with_a_trustee_absent() {
+    for (tally, kind) in [
+        ("homomorphic", "shura"),
+        ("mixnet", "municipal"),
+        ("homomorphic", "municipal"),
+        ("mixnet", "shura"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let out_dir = dir.path().join("demo");
         let out = sawt(&[
