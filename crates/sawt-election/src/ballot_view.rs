@@ -49,7 +49,8 @@ impl BallotView {
 /// An entry as the tally reads it.
 #[derive(Clone, Debug)]
 pub enum ReadEntry {
-    /// A ballot, its signature checked, its ciphertexts compressed.
+    /// A ballot, its signature checked, its ciphertexts compressed (whichever way it was
+    /// read).
     Ballot(BallotView),
     /// Any other entry, decoded in full ([`SignedEntry::decode`]).
     Other(Box<SignedEntry>),
@@ -61,12 +62,17 @@ pub fn read_entry(bytes: &[u8]) -> Result<ReadEntry, EntryError> {
         return Ok(ReadEntry::Ballot(view));
     }
     let e = SignedEntry::decode(bytes)?;
-    if let crate::entry::EntryBody::Ballot(b) = &e.entry.body
-        && b.credential != e.entry.author
-    {
-        return Err(not_its_credential());
+    match &e.entry.body {
+        crate::entry::EntryBody::Ballot(b) if b.credential != e.entry.author => {
+            Err(not_its_credential())
+        }
+        crate::entry::EntryBody::Ballot(b) => Ok(ReadEntry::Ballot(BallotView {
+            credential: *b.credential.bytes(),
+            contest: b.contest.clone(),
+            ciphertexts: b.ciphertexts().iter().map(|c| c.to_bytes()).collect(),
+        })),
+        _ => Ok(ReadEntry::Other(Box::new(e))),
     }
-    Ok(ReadEntry::Other(Box::new(e)))
 }
 
 fn not_its_credential() -> EntryError {

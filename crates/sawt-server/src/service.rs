@@ -81,6 +81,15 @@ pub struct Appended {
     pub leaf_hash: String,
 }
 
+impl From<crate::store::Appended> for Appended {
+    fn from(a: crate::store::Appended) -> Self {
+        Appended {
+            index: a.index,
+            leaf_hash: hex::encode(a.leaf_hash),
+        }
+    }
+}
+
 /// The board of one election.
 pub struct Board {
     store: LogStore,
@@ -472,11 +481,7 @@ impl Board {
                 }
                 alphas.extend(prefixes.iter().copied());
             }
-            let appended = match self
-                .store
-                .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
-                .await
-            {
+            let appended = match self.append(e, bytes).await {
                 Ok(a) => a,
                 Err(err) => {
                     let mut alphas = self.alphas.lock().expect("not poisoned");
@@ -494,10 +499,7 @@ impl Board {
                 .entry(cred)
                 .or_default()
                 .push((appended.index, audited));
-            return Ok(Appended {
-                index: appended.index,
-                leaf_hash: hex::encode(appended.leaf_hash),
-            });
+            return Ok(appended.into());
         }
         if let EntryBody::CredentialEnrolment {
             credential,
@@ -592,20 +594,14 @@ impl Board {
                 "the first entry must be the manifest".into(),
             ));
         }
-        let appended = self
-            .store
-            .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
-            .await?;
+        let appended = self.append(e, bytes).await?;
         apply(
             &mut state,
             &e.entry.body,
             &self.manifest.windows,
             appended.index,
         );
-        Ok(Appended {
-            index: appended.index,
-            leaf_hash: hex::encode(appended.leaf_hash),
-        })
+        Ok(appended.into())
     }
 
     /// Enrolments, the bulk before voting, are checked under the state's read lock and
@@ -649,10 +645,7 @@ impl Board {
         }
         // (The manifest is entry 0 of every board: `Board::create` appends it.)
         let _reserved = Reserved(&self.enrolling, cred);
-        let appended = self
-            .store
-            .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
-            .await?;
+        let appended = self.append(e, bytes).await?;
         drop(state);
         apply(
             &mut *self.state.write().await,
@@ -660,10 +653,18 @@ impl Board {
             &self.manifest.windows,
             appended.index,
         );
-        Ok(Appended {
-            index: appended.index,
-            leaf_hash: hex::encode(appended.leaf_hash),
-        })
+        Ok(appended.into())
+    }
+
+    /// Appends an entry's bytes (durably) under its kind and author.
+    async fn append(
+        &self,
+        e: &SignedEntry,
+        bytes: &[u8],
+    ) -> Result<crate::store::Appended, StoreError> {
+        self.store
+            .append(e.entry.body.kind(), *e.entry.author.bytes(), bytes.to_vec())
+            .await
     }
 
     /// Requires an entry's attachment to be stored already, with its length and format.

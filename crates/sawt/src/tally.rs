@@ -17,7 +17,9 @@ use sawt_crypto::dlog::DlogTable;
 use sawt_crypto::threshold::{DecryptionShare, TrusteeKeyShare, decrypt_small};
 use sawt_crypto::{Ciphertext, Context};
 use sawt_election::ballot_view::{BallotView, ReadEntry, read_entry};
-use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, Role, SignedEntry, TallySum, role_of};
+use sawt_election::entry::{
+    ENTRY_FORMAT, Entry, EntryBody, EntryError, Role, SignedEntry, TallySum, role_of,
+};
 use sawt_election::keys::{Hex32, PublicKeyHex};
 use sawt_election::manifest::{Contest, Manifest, TallyMethod};
 use sawt_election::results;
@@ -124,12 +126,7 @@ pub async fn read_record<T: Transport>(
     let mut page = fetch(0).await?;
     while !page.is_empty() {
         let n = page.len() as u64;
-        let decode = tokio::task::spawn_blocking(move || {
-            use rayon::prelude::*;
-            page.par_iter()
-                .map(|b| (sawt_board::hash::leaf_hash(b), read_entry(b)))
-                .collect::<Vec<_>>()
-        });
+        let decode = tokio::task::spawn_blocking(move || read_page(&page));
         let (decoded, next) = tokio::join!(decode, fetch(at + n));
         for (k, (leaf, e)) in decoded?.into_iter().enumerate() {
             let e = e.with_context(|| format!("entry {}", at + k as u64))?;
@@ -144,6 +141,15 @@ pub async fn read_record<T: Transport>(
         "the entries served are not the record the board signed (size {size})"
     );
     Ok(())
+}
+
+/// A page of entries read on every core: each one's leaf hash and how the tally reads it
+/// ([`read_entry`]), in order.
+pub fn read_page(page: &[Vec<u8>]) -> Vec<(sawt_board::hash::Hash, Result<ReadEntry, EntryError>)> {
+    use rayon::prelude::*;
+    page.par_iter()
+        .map(|b| (sawt_board::hash::leaf_hash(b), read_entry(b)))
+        .collect()
 }
 
 /// Entries asked of the board at a time.
@@ -262,14 +268,6 @@ pub async fn count_showing<T: Transport>(
         };
         rule.observe(i, &e.entry.body);
         match e.entry.body {
-            EntryBody::Ballot(b) if rule.close().is_none() => {
-                let view = BallotView {
-                    credential: *b.credential.bytes(),
-                    contest: b.contest.clone(),
-                    ciphertexts: b.ciphertexts().iter().map(|c| c.to_bytes()).collect(),
-                };
-                last.insert(view.credential, (i, view));
-            }
             EntryBody::CandidateList {
                 contest,
                 candidates,

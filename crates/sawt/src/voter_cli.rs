@@ -348,26 +348,23 @@ async fn run(args: &VoterArgs) -> anyhow::Result<()> {
             let mut v = Voter::open(api, device)
                 .await
                 .map_err(|e| service_error(e, 0..0, &args.device))?;
+            let keep = |device: &Device| {
+                save(
+                    &args.device,
+                    &DeviceFile {
+                        server: server.clone(),
+                        device: device.clone(),
+                    },
+                )
+            };
             // The key is kept before the enrolment is sent: an enrolment whose answer is
             // lost must not lose the key it enrolled.
-            save(
-                &args.device,
-                &DeviceFile {
-                    server: server.clone(),
-                    device: v.device.clone(),
-                },
-            )?;
+            keep(&v.device)?;
             let enrolment = v
                 .enrol(&assertion)
                 .await
                 .map_err(|e| service_error(e, 0..0, &args.device))?;
-            save(
-                &args.device,
-                &DeviceFile {
-                    server: server.clone(),
-                    device: v.device.clone(),
-                },
-            )?;
+            keep(&v.device)?;
             let replaced = enrolment.replaced.is_some();
             out(
                 json!({"credential": v.device.credential, "wilayat": enrolment.wilayat, "entry_index": enrolment.entry_index, "replaced": enrolment.replaced}),

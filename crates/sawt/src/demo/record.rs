@@ -21,7 +21,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, ensure};
-use rayon::prelude::*;
 use sawt_board::head::WitnessedHead;
 use sawt_board::witness::Witness;
 use sawt_client::device::Device;
@@ -31,7 +30,6 @@ use sawt_client::{Api, Voter};
 use sawt_crypto::Context;
 use sawt_crypto::dkg::{KeyGenOutcome, KeyGenParams, TrusteeSetup};
 use sawt_crypto::rand_core::Rng;
-use sawt_election::ballot_view::read_entry;
 use sawt_election::entry::{ENTRY_FORMAT, Entry, EntryBody, SignedEntry};
 use sawt_election::geography::{Geography, Governorate, GovernorateId, Wilayat, WilayatId};
 use sawt_election::keys::{Hex32, PublicKeyHex};
@@ -488,11 +486,7 @@ pub(super) fn check_record(dir: &Path) -> anyhow::Result<u64> {
             break;
         }
         // Every author's signature (ballots' proofs are the verifier's, `sawt verify`).
-        let read: Vec<_> = chunk
-            .par_iter()
-            .map(|e| (sawt_board::hash::leaf_hash(e), read_entry(e).map(|_| ())))
-            .collect();
-        for (leaf, ok) in read {
+        for (leaf, ok) in crate::tally::read_page(&chunk) {
             ok.with_context(|| format!("entry {size}"))?;
             tree.push_leaf_hash(leaf);
             size += 1;
