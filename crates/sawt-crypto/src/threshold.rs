@@ -251,6 +251,27 @@ pub fn combine(
                 source,
             })?;
     }
+    combine_verified(outcome, cts, shares)
+}
+
+/// [`combine`] for shares whose proofs the caller has already verified, each against its
+/// trustee's verification key and these ciphertexts (a verifier that checks every posted
+/// share once, then combines `t` of them). The trustees must be distinct and known, and
+/// each share must have one factor per ciphertext; nothing else is checked here.
+pub fn combine_verified(
+    outcome: &KeyGenOutcome,
+    cts: &[Ciphertext],
+    shares: &[DecryptionShare],
+) -> Result<Vec<RistrettoPoint>, DecryptionError> {
+    let mut seen = BTreeSet::new();
+    for s in shares {
+        if outcome.verification_key(s.trustee).is_none() || !seen.insert(s.trustee) {
+            return Err(DecryptionError::Index(s.trustee));
+        }
+        if s.shares.len() != cts.len() {
+            return Err(DecryptionError::Shape(s.trustee));
+        }
+    }
     let t = outcome.params.threshold as usize;
     if shares.len() < t {
         return Err(DecryptionError::TooFewShares {

@@ -19,6 +19,7 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use sawt_crypto::batch::BatchVerifier;
 use sawt_crypto::proofs::knowledge::EncryptionKnowledgeProof;
 use sawt_crypto::proofs::range::{RangeProof, encrypt_in_range_with_rng};
 use sawt_crypto::{Ciphertext, CiphertextVector, Context, EncryptionKey, Nonce, PublicKey};
@@ -264,6 +265,23 @@ impl Ballot {
         contest: &Contest,
         key: &PublicKey,
     ) -> Result<(), BallotError> {
+        let mut batch = BatchVerifier::new();
+        self.queue(election, contest, key, &mut batch)?;
+        batch.verify()?;
+        Ok(())
+    }
+
+    /// Checks the ballot's shape and queues the equations of every proof into `batch`
+    /// (`protocol-spec/crypto.md` §5.6): a verifier checks many ballots with one
+    /// multiscalar multiplication. The shape, the proofs' sizes and the identity
+    /// commitments are checked here, item by item; the equations when `batch` is verified.
+    pub fn queue(
+        &self,
+        election: &[u8; 32],
+        contest: &Contest,
+        key: &PublicKey,
+        batch: &mut BatchVerifier,
+    ) -> Result<(), BallotError> {
         self.check_shape(election, contest)?;
         let ctx = ballot_context(election, &contest.id, &self.credential);
         match &self.content {
@@ -271,16 +289,15 @@ impl Ballot {
                 selections,
                 total_proof,
             } => {
-                let items: Vec<_> = selections
-                    .iter()
-                    .map(|s| (&ctx, &s.ciphertext, &s.proof, 1u64))
-                    .collect();
-                RangeProof::verify_many(key, &items)?;
+                for s in selections {
+                    s.proof.queue(&ctx, key, &s.ciphertext, 1, batch)?;
+                }
                 let sum = Ciphertext::sum(selections.iter().map(|s| &s.ciphertext));
                 let total_ctx = ctx.clone().with(b"part", b"total");
-                total_proof.verify(&total_ctx, key, &sum, u64::from(contest.votes_per_voter))?;
+                let max = u64::from(contest.votes_per_voter);
+                total_proof.queue(&total_ctx, key, &sum, max, batch)?;
             }
-            BallotContent::Mixnet { ciphertext, proof } => proof.verify(&ctx, ciphertext)?,
+            BallotContent::Mixnet { ciphertext, proof } => proof.queue(&ctx, ciphertext, batch)?,
         }
         Ok(())
     }

@@ -160,64 +160,11 @@ pub fn board(cmd: &BoardCommand) -> anyhow::Result<()> {
             }
             BoardCommand::Export { dir, db } => {
                 let store = db.open().await?;
-                std::fs::create_dir_all(dir)?;
-                let mut out =
-                    std::io::BufWriter::new(std::fs::File::create(dir.join("entries.ndjson"))?);
-                let size = store.size();
-                let mut start = 0;
-                while start < size {
-                    let page = store
-                        .entries(start..(start + sawt_server::MAX_PAGE).min(size))
-                        .await?;
-                    ensure!(!page.is_empty(), "the store returned no entries at {start}");
-                    for e in &page {
-                        out.write_all(&e.body)?;
-                        out.write_all(b"\n")?;
-                    }
-                    start += page.len() as u64;
+                let exported = crate::export::export_record(&store, dir).await?;
+                if exported.attachments > 0 {
+                    println!("exported {} attachments", exported.attachments);
                 }
-                out.flush()?;
-                // The attachments the entries bind, as `attachments/<sha256>`.
-                let mut count = 0;
-                let mut start = 0;
-                while start < size {
-                    let page = store
-                        .entries(start..(start + sawt_server::MAX_PAGE).min(size))
-                        .await?;
-                    start += page.len().max(1) as u64;
-                    for e in &page {
-                        let body = SignedEntry::decode(&e.body)?.entry.body;
-                        for a in body.attachments() {
-                            let (_, bytes) =
-                                store.attachment(&a.sha256.0).await?.with_context(|| {
-                                    format!(
-                                        "attachment {} is missing from the store",
-                                        hex::encode(a.sha256.0)
-                                    )
-                                })?;
-                            std::fs::create_dir_all(dir.join("attachments"))?;
-                            std::fs::write(
-                                dir.join("attachments").join(hex::encode(a.sha256.0)),
-                                bytes,
-                            )?;
-                            count += 1;
-                        }
-                    }
-                }
-                if count > 0 {
-                    println!("exported {count} attachments");
-                }
-                if let Some(signed) = store.latest_head().await? {
-                    let cosignatures = store.cosignatures(signed.head.size).await?;
-                    std::fs::write(
-                        dir.join("head.json"),
-                        serde_json::to_vec_pretty(&WitnessedHead {
-                            signed,
-                            cosignatures,
-                        })?,
-                    )?;
-                }
-                println!("exported {size} entries to {}", dir.display());
+                println!("exported {} entries to {}", exported.entries, dir.display());
                 Ok(())
             }
         }

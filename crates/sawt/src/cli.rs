@@ -54,6 +54,9 @@ pub enum Command {
     },
     /// A voter's device: enrol, see the ballot, cast or audit, check receipts and audits.
     Voter(crate::voter_cli::VoterArgs),
+    /// Verify a whole election record from its files alone: every check of
+    /// protocol-spec/verifier.md, every failure reported.
+    Verify(crate::verify_cli::VerifyArgs),
     /// Measure performance.
     Bench {
         /// Which part to measure.
@@ -90,7 +93,11 @@ pub enum BenchPart {
 /// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Verify(args) = &cli.command {
+        return crate::verify_cli::run(args);
+    }
     let result = match cli.command {
+        Command::Verify(_) => unreachable!("handled above"),
         Command::Demo(args) => crate::demo::run(&args),
         Command::Serve(args) => crate::serve_cli::serve(&args),
         Command::Board { command } => crate::board_cli::board(&command),

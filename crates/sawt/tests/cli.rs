@@ -46,9 +46,9 @@ fn demo_totals_equal_the_votes_cast_with_a_trustee_absent() {
         .unwrap()
         .lines()
         .count();
-    // Manifest, enrolments, key generation (5 + 5) and joint key, the ballots (150 counted,
-    // 15 superseded by a second vote, 6 audited), close, tally, 4 shares, result.
-    assert_eq!(lines, 1 + 150 + 10 + 1 + (150 + 15 + 6) + 1 + 1 + 4 + 1);
+    // Manifest, roll count, enrolments, key generation (5 + 5) and joint key, the ballots (150
+    // counted, 15 superseded by a second vote, 6 audited), close, tally, 4 shares, result.
+    assert_eq!(lines, 1 + 1 + 150 + 10 + 1 + (150 + 15 + 6) + 1 + 1 + 4 + 1);
     assert!(stdout.contains("(sawt-client) over HTTP"), "{stdout}");
     assert!(stdout.contains("6 audited ballots checked from the board by a second device"));
     assert!(record.join("record/head.json").exists());
@@ -202,7 +202,7 @@ fn the_whole_election_demo_runs_both_tallies_and_kinds_with_a_trustee_absent() {
             "trustee 4 absent",
             "preliminary results posted as each was counted, then the final results",
             "every total equal to the votes cast",
-            "checked from the files",
+            "verified from the files by the independent verifier (every check passes",
             "step",
             "total",
         ] {

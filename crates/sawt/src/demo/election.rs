@@ -213,7 +213,7 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
             rows.len(),
             o.kind,
             o.tally,
-            &hex::encode(e)[..16]
+            hex::encode(e)
         ),
     );
 
@@ -660,7 +660,7 @@ async fn election(o: &Options<'_>, url: &str) -> anyhow::Result<()> {
     cosign(&api, &election, &witnesses, e).await?;
     server.abort();
     let n = super::record::export_and_check(&board, &o.out.join("record")).await?;
-    steps.done("record", format!("{n} entries exported to {} and checked from the files: signatures, Merkle root, witness quorum", o.out.join("record").display()));
+    steps.done("record", format!("{n} entries exported to {} and verified from the files by the independent verifier (every check passes; again with: sawt verify {} --election {})", o.out.join("record").display(), o.out.join("record").display(), hex::encode(e)));
 
     println!(
         "\n  {:<24} {:>5}  {:<40} elected",

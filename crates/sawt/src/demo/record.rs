@@ -16,12 +16,10 @@
 //! `DIR/keys/` so that `sawt serve --database sqlite://DIR/board.db --board-key
 //! DIR/keys/board-operator.key`, `sawt witness` and `sawt mirror` can be tried on it.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, ensure};
-use sawt_board::head::WitnessedHead;
 use sawt_board::witness::Witness;
 use sawt_client::device::Device;
 use sawt_client::keystore::{KeyStoreError, Sealed, SecretStore};
@@ -184,6 +182,14 @@ pub(super) fn run(
         clock.set(w(1).start_ms);
         let keystore = Arc::new(DeviceKeystore::default());
         let devices: Vec<Device> = (0..choices.len()).map(|_| Device::new(election, keystore.as_ref())).collect::<Result<_, _>>()?;
+        // The registrar first publishes the wilayat's roll count (registry.md §6): here the
+        // walkthrough's voters, committed to by the tree over their credentials.
+        let mut roll = sawt_board::tree::MemoryTree::new();
+        for d in &devices {
+            roll.push(d.credential.bytes());
+        }
+        let roll_count = EntryBody::RollCount { wilayat: wid.clone(), registered: devices.len() as u64, root: Hex32(roll.root()) };
+        board.submit(&sign(election, &registrar, roll_count, clock.now_ms())?).await?;
         let mut enrolments = Vec::with_capacity(devices.len());
         for d in &devices {
             let a = board.submit(&sign(election, &registrar, EntryBody::CredentialEnrolment { credential: d.credential.clone(), wilayat: wid.clone() }, clock.now_ms())?).await?;
@@ -279,27 +285,25 @@ pub(super) fn run(
 }
 
 /// Writes the board's record to `record` (`entries.ndjson`, `head.json`: the latest head with
-/// its cosignatures), then checks it from the files alone; its size.
+/// its cosignatures, `attachments/`), then runs the independent verifier over the files
+/// (`sawt verify`, every check of protocol-spec/verifier.md); the record's size.
 pub(super) async fn export_and_check(board: &Board, record: &Path) -> anyhow::Result<u64> {
-    std::fs::create_dir_all(record)?;
-    let mut out = std::io::BufWriter::new(std::fs::File::create(record.join("entries.ndjson"))?);
-    let mut at = 0;
-    while at < board.store().size() {
-        let end = (at + sawt_server::MAX_PAGE).min(board.store().size());
-        let page = board.store().entries(at..end).await?;
-        at += page.len() as u64;
-        for e in page {
-            out.write_all(&e.body)?;
-            out.write_all(b"\n")?;
-        }
+    crate::export::export_record(board.store(), record).await?;
+    let opts = sawt_verify::Options {
+        election: board.election(),
+        heads: Vec::new(),
+        progress: true,
+    };
+    let dir = record.to_path_buf();
+    let report = tokio::task::spawn_blocking(move || sawt_verify::verify(&dir, &opts)).await??;
+    if !report.passed() {
+        eprint!("{}", report.render());
+        anyhow::bail!(
+            "the verifier rejects the demo's record: {}",
+            report.failed().join(", ")
+        );
     }
-    out.flush()?;
-    let witnessed = board.witnessed_head().await?.context("no head")?;
-    std::fs::write(
-        record.join("head.json"),
-        serde_json::to_vec_pretty(&witnessed)?,
-    )?;
-    check_record(record)
+    Ok(report.record.size)
 }
 
 /// The devices' keystore: each device key held in process memory, as a phone's platform
@@ -453,48 +457,4 @@ async fn vote(
         revotes: choices.len().div_ceil(10),
         audits: audits.len(),
     })
-}
-
-/// Checks an exported record from its files alone: each entry decodes with a valid
-/// signature, the manifest is entry 0, the entries hash to the signed head's root, the head
-/// is signed by the manifest's board operator and cosigned by a quorum of its witnesses.
-pub(super) fn check_record(dir: &Path) -> anyhow::Result<u64> {
-    use std::io::BufRead as _;
-    // Streamed a few thousand entries at a time: a national record does not fit in memory.
-    let mut lines =
-        std::io::BufReader::new(std::fs::File::open(dir.join("entries.ndjson"))?).split(b'\n');
-    let first = lines.next().context("an empty record")??;
-    let EntryBody::Manifest(m) = SignedEntry::decode(&first)?.entry.body else {
-        anyhow::bail!("entry 0 is not the manifest")
-    };
-    let election = m.hash()?;
-    let head: WitnessedHead = serde_json::from_slice(&std::fs::read(dir.join("head.json"))?)?;
-    let board = m.authorities.board_operator.verifying_key()?;
-    let witnesses: Vec<_> = m
-        .witnesses
-        .members
-        .iter()
-        .map(|w| w.key.verifying_key())
-        .collect::<Result<_, _>>()?;
-    head.verify(&board, &election, &witnesses, m.witnesses.quorum as usize)?;
-    let mut tree = sawt_board::tree::MemoryTree::new();
-    tree.push(&first);
-    let mut size = 1u64;
-    loop {
-        let chunk: Vec<Vec<u8>> = lines.by_ref().take(4096).collect::<Result<_, _>>()?;
-        if chunk.is_empty() {
-            break;
-        }
-        // Every author's signature (ballots' proofs are the verifier's, `sawt verify`).
-        for (leaf, ok) in crate::tally::read_page(&chunk) {
-            ok.with_context(|| format!("entry {size}"))?;
-            tree.push_leaf_hash(leaf);
-            size += 1;
-        }
-    }
-    ensure!(
-        size == head.signed.head.size && tree.root() == head.signed.head.root,
-        "the record's {size} entries are not the witnessed head's"
-    );
-    Ok(size)
 }

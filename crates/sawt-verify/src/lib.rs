@@ -1,0 +1,924 @@
+//! # sawt-verify — the independent verifier
+//!
+//! Checks a whole published election record from its files alone (`protocol-spec/verifier.md`):
+//! the log's hashes, heads and witnesses; the manifest; every entry's encoding, signature,
+//! author and time; the key generation; the registry's counts and credentials; every ballot's
+//! proofs (batched) and audit; the counting rule; the homomorphic sums, every mix cascade,
+//! every decryption share, the results, seats and draws. It reports every failure with its
+//! entry and the party to blame, and never stops at the first.
+//!
+//! It depends on the specification's pure crates only (`sawt-crypto`, `sawt-election`,
+//! `sawt-board`): no server, no database, no network. The record is streamed: entries are
+//! read a chunk at a time, decoded and checked on every core, and replayed in log order.
+//!
+//! ```text
+//! P0  head.json, entry 0 (the manifest), supplied heads     V1.1–V1.3, V1.6, V1.8, V2.1–V2.4
+//! P1  entries.ndjson, streamed                              V1.4, V1.5, V1.7, V2.5, V3, V4–V7
+//! P2  the homomorphic ballots that stopped counting         D7 (the sums)
+//! P3  the entries after the close, the attachments          V8–V12
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod checks;
+pub mod files;
+pub mod report;
+
+mod ballots;
+mod decryption;
+mod replay;
+mod results;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use sawt_board::head::WitnessedHead;
+use sawt_board::tree::{MemoryTree, root_at};
+use sawt_board::witness::ForkEvidence;
+use sawt_board::{VerifyingKey, hash::leaf_hash};
+use sawt_election::canonical;
+use sawt_election::entry::{ENTRY_FORMAT, ENTRY_SIGNING_LABEL, EntryBody, SignedEntry};
+use sawt_election::manifest::{Manifest, TallyMethod};
+
+use crate::files::RecordDir;
+use crate::replay::{ChunkWork, Replay};
+use crate::report::{
+    Blame, ContestSummary, Failure, Findings, RecordSummary, Report, WilayatSummary,
+};
+
+/// What the user gives besides the record.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The election `E`, from a source other than the record.
+    pub election: [u8; 32],
+    /// Heads the user holds (`--head`).
+    pub heads: Vec<PathBuf>,
+    /// Whether to draw progress bars on standard error.
+    pub progress: bool,
+}
+
+/// The verifier could not finish (exit status 3): an I/O error after it opened the record.
+#[derive(Debug, thiserror::Error)]
+#[error("the verifier could not finish: {0}")]
+pub struct Unfinished(pub String);
+
+impl From<std::io::Error> for Unfinished {
+    fn from(e: std::io::Error) -> Self {
+        Unfinished(e.to_string())
+    }
+}
+
+/// Entries read, decoded and signature-checked per chunk.
+const CHUNK: usize = 4096;
+
+/// Verifies the record in `dir`.
+pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
+    let record = RecordDir::new(dir);
+    let mut f = Findings::default();
+    let mut summary = RecordSummary::default();
+    let report = |f: Findings, summary, contests, wilayats| {
+        Report {
+            format: "sawt/v1/verifier-report",
+            protocol: "v1",
+            election: hex::encode(opts.election),
+            verdict: "fail",
+            record: summary,
+            checks: f.settle(),
+            contests,
+            wilayats,
+        }
+        .with_verdict()
+    };
+
+    // P0: the head and entry 0.
+    f.items("V1.1", 1);
+    let head = match record.head() {
+        Ok(h) => h,
+        Err(why) => {
+            f.fail(
+                "V1.1",
+                Failure::new(None, "head-file", why).blame(Blame::role("supplier")),
+            );
+            return Ok(report(block_all(f, "V1.1"), summary, vec![], vec![]));
+        }
+    };
+    let z = head.signed.head.size;
+    summary.size = z;
+    summary.head_timestamp_ms = head.signed.head.timestamp_ms;
+    let mut lines = match record.lines() {
+        Ok(l) => l,
+        Err(e) => {
+            f.fail(
+                "V1.1",
+                Failure::new(None, "entries-file", format!("entries.ndjson: {e}"))
+                    .blame(Blame::role("supplier")),
+            );
+            return Ok(report(block_all(f, "V1.1"), summary, vec![], vec![]));
+        }
+    };
+    let mut chunk = lines.next_chunk(CHUNK)?;
+    let Some(first) = chunk.first() else {
+        f.fail(
+            "V1.1",
+            Failure::new(
+                None,
+                "short-record",
+                format!("entries.ndjson has no line, the head says {z}"),
+            )
+            .blame(Blame::role("supplier")),
+        );
+        return Ok(report(block_all(f, "V1.1"), summary, vec![], vec![]));
+    };
+    let Some(manifest) = check_manifest(&mut f, &first.bytes, &opts.election) else {
+        return Ok(report(
+            block_all_but(f, &["V1.1", "V2.1", "V2.2", "V2.3", "V2.4"]),
+            summary,
+            vec![],
+            vec![],
+        ));
+    };
+    let board_key = match manifest.authorities.board_operator.verifying_key() {
+        Ok(k) => k,
+        Err(_) => {
+            f.fail(
+                "V2.3",
+                Failure::at(
+                    0,
+                    "board-key",
+                    "the board operator's key is not an acceptable key",
+                )
+                .blame(Blame::role("authority")),
+            );
+            return Ok(report(
+                block_all_but(f, &["V1.1", "V2.1", "V2.2", "V2.3", "V2.4"]),
+                summary,
+                vec![],
+                vec![],
+            ));
+        }
+    };
+    check_head(
+        &mut f,
+        &head,
+        &manifest,
+        &board_key,
+        &opts.election,
+        &mut summary,
+    );
+    let supplied = supplied_heads(&mut f, &opts.heads, &manifest, &board_key, &opts.election);
+    fork_evidence(&mut f, &record, &board_key, &opts.election);
+
+    // P1: the log, streamed.
+    let mut clock_heads: Vec<(u64, u64)> = vec![(z, head.signed.head.timestamp_ms)];
+    clock_heads.extend(supplied.iter().map(|h| (h.size, h.timestamp_ms)));
+    let mut replay = Replay::new(&manifest, opts.election, &clock_heads);
+    let mut tree = MemoryTree::new();
+    let mut leaves: HashMap<u64, u32> = HashMap::new();
+    let mut sums: HashMap<usize, ballots::Sums> = HashMap::new();
+    let mut beyond = 0u64;
+    let mut index = 0u64;
+    let mut bad_lines = 0u64;
+    let mut close_root: Option<(u64, [u8; 32])> = None;
+    let mut offsets: Vec<u64> = Vec::new();
+    let file_len = std::fs::metadata(record.entries_path())
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let bar = progress(opts.progress, file_len, "reading the log");
+    while !chunk.is_empty() {
+        let take = chunk.len().min(z.saturating_sub(index) as usize);
+        beyond += (chunk.len() - take) as u64;
+        chunk.truncate(take);
+        bar.inc(chunk.iter().map(|l| l.bytes.len() as u64 + 1).sum());
+        if chunk.is_empty() {
+            chunk = lines.next_chunk(CHUNK)?;
+            continue;
+        }
+        // Decode and check signatures on every core.
+        let decoded: Vec<(sawt_board::Hash, Result<SignedEntry, Bad>)> = chunk
+            .par_iter()
+            .map(|l| (leaf_hash(&l.bytes), decode_line(&l.bytes)))
+            .collect();
+        let mut entries: Vec<Option<SignedEntry>> = Vec::with_capacity(decoded.len());
+        let mut work = ChunkWork::default();
+        for (pos, (line, (leaf, entry))) in chunk.iter().zip(decoded).enumerate() {
+            let i = index + pos as u64;
+            tree.push_leaf_hash(leaf);
+            offsets.push(line.offset);
+            if line.bytes.is_empty() || line.bytes.contains(&b'\r') {
+                bad_lines += 1;
+                f.fail(
+                    "V1.1",
+                    Failure::at(i, "bad-line", "an empty line or one holding CR")
+                        .blame(Blame::role("supplier")),
+                );
+            }
+            // V1.5: a repeated line.
+            let fp = u64::from_le_bytes(leaf[..8].try_into().unwrap_or([0; 8]));
+            if let Some(prev) = leaves.insert(fp, i as u32)
+                && leaf_at(&tree, u64::from(prev)) == leaf
+            {
+                f.fail(
+                    "V1.5",
+                    Failure::at(
+                        i,
+                        "repeated-entry",
+                        format!("entry {i} repeats entry {prev}"),
+                    )
+                    .with_entry(u64::from(prev))
+                    .blame(Blame::role("boardoperator")),
+                );
+            }
+            if i == 0 {
+                entries.push(None);
+                continue;
+            }
+            f.items("V3.1", 1);
+            f.items("V3.2", 1);
+            match entry {
+                Ok(e) => {
+                    replay.apply(&mut f, i, line.offset, pos, &e, &mut work);
+                    if replay.close == Some(i) {
+                        close_root = Some((i + 1, root_at(&tree, i + 1)));
+                    }
+                    entries.push(Some(e));
+                }
+                Err((check, code, why)) => {
+                    f.fail(
+                        check,
+                        Failure::at(i, code, why).blame(Blame::role("boardoperator")),
+                    );
+                    entries.push(None);
+                }
+            }
+        }
+        f.items("V1.5", chunk.len() as u64);
+        // The proofs, audits and sums of this chunk's ballots, on every core.
+        if let Some((key, enc)) = replay.key.clone() {
+            for (pos, why) in ballots::verify_proofs(&opts.election, &key, &entries, &work.proofs) {
+                let i = index + pos as u64;
+                let cred = entries[pos]
+                    .as_ref()
+                    .and_then(ballots::ballot_of)
+                    .map(|b| *b.credential.bytes())
+                    .unwrap_or_default();
+                f.fail(
+                    "V6.3",
+                    Failure::at(i, "ballot-proof", why)
+                        .blame(Blame::role("boardoperator"))
+                        .blame(Blame::credential(&cred)),
+                );
+            }
+            f.items("V6.3", work.proofs.len() as u64);
+            for (pos, why) in ballots::check_openings(&enc, &entries, &work.audits) {
+                f.fail(
+                    "V6.4",
+                    Failure::at(index + pos as u64, "audit-opening", why)
+                        .blame(Blame::role("boardoperator")),
+                );
+            }
+            f.items("V6.4", work.audits.len() as u64);
+        }
+        let adds: Vec<_> = work
+            .adds
+            .iter()
+            .filter_map(|(pos, c)| Some((entries[*pos].as_ref().and_then(ballots::ballot_of)?, *c)))
+            .collect();
+        ballots::accumulate(&mut sums, &adds, true);
+        index += chunk.len() as u64;
+        chunk = lines.next_chunk(CHUNK)?;
+    }
+    bar.finish_and_clear();
+    summary.lines_beyond_head = beyond;
+    if beyond > 0 {
+        f.notice(
+            "V1.1",
+            format!("{beyond} lines after the head's size are not part of the record"),
+        );
+    }
+    f.items("V1.1", index.saturating_sub(1));
+    if index < z {
+        f.fail(
+            "V1.1",
+            Failure::new(
+                None,
+                "short-record",
+                format!("entries.ndjson has {index} lines, the head says {z}"),
+            )
+            .blame(Blame::role("supplier")),
+        );
+        return Ok(report(block_all(f, "V1.1"), summary, vec![], vec![]));
+    }
+    let _ = bad_lines;
+    // V1.4 and V1.7: the roots.
+    let root = root_at(&tree, z);
+    summary.root = hex::encode(root);
+    f.items("V1.4", 1);
+    if root != head.signed.head.root {
+        f.fail("V1.4", Failure::new(None, "root", "the entries do not hash to the head's root: a line was changed, added, removed or reordered").blame(Blame::role("supplier")));
+    }
+    for h in &supplied {
+        f.items("V1.7", 1);
+        if h.size > z {
+            f.notice(
+                "V1.7",
+                format!(
+                    "a supplied head of size {} is larger than the record",
+                    h.size
+                ),
+            );
+        } else if root_at(&tree, h.size) != h.root {
+            f.fail(
+                "V1.7",
+                Failure::new(None, "forked-head", format!("the supplied head of size {} has a root the record does not give: the board signed two histories", h.size))
+                    .with_entry(h.size)
+                    .blame(Blame::role("boardoperator"))
+                    .blame(Blame::role("witness")),
+            );
+        }
+    }
+    // V6.5: confirm fingerprint hits with the full encodings.
+    confirm_alphas(&mut f, &record, &replay.suspects, &offsets)?;
+    // V5.2 and the V4 outcome if no joint key came.
+    for w in &replay.wilayats {
+        f.items("V5.2", 1);
+        f.items("V5.6", u64::from(w.roll_count.is_some()));
+        if w.roll_count.is_none() {
+            f.fail(
+                "V5.2",
+                Failure::new(
+                    None,
+                    "missing-roll-count",
+                    format!("{} has no roll count", w.id),
+                )
+                .blame(Blame::role("registrar")),
+            );
+        }
+    }
+    if replay.joint_key_at.is_none() {
+        replay.compute_outcome(&mut f);
+        f.items("V4.5", 1);
+        f.fail(
+            "V4.5",
+            Failure::new(None, "missing-joint-key", "no joint-key entry")
+                .blame(Blame::role("authority")),
+        );
+    }
+    // P2: the homomorphic ballots that stopped counting leave the sums.
+    let subtract = std::mem::take(&mut replay.subtract);
+    if !subtract.is_empty() {
+        let read: Result<Vec<(SignedEntry, usize)>, Unfinished> = subtract
+            .par_iter()
+            .map(|(offset, c)| {
+                let bytes = record.line_at(*offset)?;
+                let e = SignedEntry::decode(&bytes).map_err(|e| {
+                    Unfinished(format!("a ballot read again no longer decodes: {e}"))
+                })?;
+                Ok((e, *c))
+            })
+            .collect();
+        let read = read?;
+        let list: Vec<_> = read
+            .iter()
+            .filter_map(|(e, c)| Some((ballots::ballot_of(e)?, *c)))
+            .collect();
+        ballots::accumulate(&mut sums, &list, false);
+    }
+    // P3: after the close.
+    let mut order: Vec<&sawt_election::manifest::Contest> = manifest.contests.iter().collect();
+    order.sort_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+    let views: Vec<std::sync::Arc<sawt_election::manifest::Contest>> = order
+        .iter()
+        .map(|c| {
+            replay
+                .view(&c.id)
+                .unwrap_or_else(|| std::sync::Arc::new((*c).clone()))
+        })
+        .collect();
+    let counted = replay.counted();
+    let mut per_contest: BTreeMap<usize, Vec<&replay::Cast>> = BTreeMap::new();
+    for c in &counted {
+        per_contest.entry(c.contest).or_default().push(c);
+    }
+    let mut contests: Vec<ContestSummary> = Vec::new();
+    let (close_root, outcome, key) = match (close_root, &replay.outcome, &replay.key) {
+        (Some(r), Some(o), Some((k, _))) => (r, o, k),
+        (None, ..) => {
+            f.items("V7.1", 1);
+            f.fail(
+                "V7.1",
+                Failure::new(None, "no-close", "there is no close entry")
+                    .blame(Blame::role("authority")),
+            );
+            let f = block_after_close(f, "V7.1");
+            return Ok(report(f, summary, contests, wilayat_summaries(&replay)));
+        }
+        _ => {
+            let by = replay.keygen_failed.unwrap_or("V4.4");
+            let f = block_after_close(f, by);
+            return Ok(report(f, summary, contests, wilayat_summaries(&replay)));
+        }
+    };
+    let closed = decryption::Closed {
+        manifest: &manifest,
+        election: opts.election,
+        outcome,
+        key,
+        entries: &replay.after_close,
+        record: &record,
+    };
+    closed.check_contests(&mut f);
+    let unrevoked = replay.counted_per_wilayat();
+    let bar = progress(
+        opts.progress,
+        order.len() as u64,
+        "tallies, cascades and results",
+    );
+    for (c, view) in order.iter().zip(&views) {
+        bar.inc(1);
+        let ci = replay.contest_index[&c.id];
+        let cast = per_contest.get(&ci).map(Vec::as_slice).unwrap_or(&[]);
+        let n = cast.len() as u64;
+        let defined = cast.iter().all(|k| k.well_formed);
+        let counts = match c.tally {
+            TallyMethod::Homomorphic => closed.homomorphic(
+                &mut f,
+                view,
+                n,
+                defined
+                    .then(|| sums.get(&ci).cloned().unwrap_or_default())
+                    .as_ref(),
+            ),
+            TallyMethod::Mixnet => {
+                let input = if defined {
+                    let vectors: Vec<&[[u8; 64]]> =
+                        cast.iter().filter_map(|k| k.vector.as_deref()).collect();
+                    match decryption::input_list(view.votes_per_voter as usize, &vectors) {
+                        Ok(l) => Some(l),
+                        Err(why) => {
+                            return Err(Unfinished(format!(
+                                "{}: the counted ballots do not form a list: {why}",
+                                c.id
+                            )));
+                        }
+                    }
+                } else {
+                    None
+                };
+                closed.mixnet(&mut f, view, input)
+            }
+        };
+        // V12.1: counted ballots within the wilayat's unrevoked credentials.
+        if let Some(w) = manifest
+            .geography
+            .wilayats
+            .iter()
+            .position(|w| w.id == c.wilayat)
+        {
+            f.items("V12.1", 1);
+            let credentials = replay.wilayats[w].unrevoked;
+            if n > credentials {
+                f.fail(
+                    "V12.1",
+                    Failure::new(
+                        None,
+                        "counted-beyond-credentials",
+                        format!("{}: {n} counted ballots, {credentials} credentials", c.id),
+                    )
+                    .blame(Blame::role("boardoperator")),
+                );
+            }
+            let _ = &unrevoked;
+        }
+        let mut s = ContestSummary {
+            id: c.id.clone(),
+            tally: match c.tally {
+                TallyMethod::Homomorphic => "homomorphic".into(),
+                TallyMethod::Mixnet => "mixnet".into(),
+            },
+            counted: n,
+            ..ContestSummary::default()
+        };
+        if let Ok(k) = &counts {
+            s.totals = Some(k.totals.clone());
+            s.blank = Some(k.blank);
+            s.invalid = Some(k.invalid);
+        }
+        results::ContestResults {
+            election: opts.election,
+            contest: view,
+            close_root,
+            n,
+            counts: counts.as_ref().map_err(|by| *by),
+        }
+        .check(&mut f, &replay.after_close, &mut s);
+        contests.push(s);
+    }
+    bar.finish_and_clear();
+    // Results and draws that name no contest (V11.1).
+    for (i, e) in &replay.after_close {
+        if let EntryBody::Result { contest, .. } | EntryBody::TieBreakDraw { contest, .. } =
+            &e.entry.body
+            && manifest.contest(contest).is_none()
+        {
+            f.items("V11.1", 1);
+            f.fail(
+                "V11.1",
+                Failure::at(*i, "unknown-contest", format!("no contest {contest}"))
+                    .blame(Blame::role("authority")),
+            );
+        }
+    }
+    // V12.3: every entry was read.
+    f.items("V12.3", 1);
+    if index != z + beyond && index < z {
+        return Err(Unfinished("not every entry was read".into()));
+    }
+    Ok(report(f, summary, contests, wilayat_summaries(&replay)))
+}
+
+impl Report {
+    fn with_verdict(mut self) -> Self {
+        let ok = self.checks.iter().all(|c| {
+            matches!(
+                c.status,
+                report::Status::Pass | report::Status::NotApplicable
+            )
+        });
+        self.verdict = if ok { "pass" } else { "fail" };
+        self
+    }
+}
+
+fn wilayat_summaries(r: &Replay<'_>) -> Vec<WilayatSummary> {
+    let counted = r.counted_per_wilayat();
+    r.wilayats
+        .iter()
+        .zip(counted)
+        .map(|(w, counted)| WilayatSummary {
+            id: w.id.clone(),
+            registered: w.roll_count.map(|(_, n)| n),
+            enrolled: w.enrolled,
+            revoked: w.revoked,
+            unrevoked_at_close: w.unrevoked,
+            counted,
+            superseded: w.superseded,
+            audited: w.audited,
+            ballots_of_revoked: w.ballots_of_revoked,
+        })
+        .collect()
+}
+
+fn progress(show: bool, len: u64, what: &'static str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:32} [{bar:40}] {percent:>3}% {elapsed_precise} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what);
+    bar
+}
+
+/// Leaf `i` of the tree (the root of the subtree of size one at `i`).
+fn leaf_at(tree: &MemoryTree, i: u64) -> sawt_board::Hash {
+    sawt_board::tree::range_hash(tree, i, 1)
+}
+
+/// Why a line is not an entry: the check that fails, a code, the detail.
+type Bad = (&'static str, &'static str, String);
+
+/// Decodes one line: canonical JSON of a signed entry (V3.1), then its signature (V3.2),
+/// checked exactly with `verify_strict` over the bytes of the `entry` member.
+fn decode_line(bytes: &[u8]) -> Result<SignedEntry, Bad> {
+    let e: SignedEntry = canonical::decode(bytes)
+        .map_err(|err| ("V3.1", "encoding", format!("not a canonical entry: {err}")))?;
+    if e.entry.format != ENTRY_FORMAT {
+        return Err(("V3.1", "format", format!("format {:?}", e.entry.format)));
+    }
+    let key = e.entry.author.verifying_key().map_err(|_| {
+        (
+            "V3.2",
+            "author-key",
+            "the author key is not an acceptable ed25519 key".to_owned(),
+        )
+    })?;
+    // Canonical bytes are `{"entry":` E `,"signature":"` 128 hex digits `"}`.
+    const OPEN: &[u8] = b"{\"entry\":";
+    const SIG: &[u8] = b",\"signature\":\"";
+    let tail = SIG.len() + 128 + 2;
+    let ok = if bytes.len() > OPEN.len() + tail
+        && bytes.starts_with(OPEN)
+        && bytes[bytes.len() - tail..].starts_with(SIG)
+    {
+        let mut msg = ENTRY_SIGNING_LABEL.to_vec();
+        msg.extend_from_slice(&bytes[OPEN.len()..bytes.len() - tail]);
+        key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&e.signature.0))
+            .is_ok()
+    } else {
+        e.verify_signature().is_ok()
+    };
+    if !ok {
+        return Err((
+            "V3.2",
+            "signature",
+            "the author's signature does not verify".into(),
+        ));
+    }
+    Ok(e)
+}
+
+/// V2.1–V2.4 on entry 0; the manifest if V2.1 and V2.2 pass.
+fn check_manifest(f: &mut Findings, bytes: &[u8], election: &[u8; 32]) -> Option<Manifest> {
+    for id in ["V2.1", "V2.2", "V2.3", "V2.4"] {
+        f.items(id, 1);
+    }
+    let e = match decode_line(bytes) {
+        Ok(e) => e,
+        Err((_, code, why)) => {
+            f.fail(
+                "V2.1",
+                Failure::at(0, code, why).blame(Blame::role("boardoperator")),
+            );
+            return None;
+        }
+    };
+    let EntryBody::Manifest(m) = e.entry.body else {
+        f.fail(
+            "V2.1",
+            Failure::at(
+                0,
+                "not-manifest",
+                format!("entry 0 is a {}", e.entry.body.kind()),
+            )
+            .blame(Blame::role("boardoperator")),
+        );
+        return None;
+    };
+    let hash = m.hash().ok();
+    if hash.as_ref() != Some(election) || &e.entry.election.0 != election {
+        f.fail("V2.2", Failure::at(0, "election", "the manifest's hash is not the election given (another election, or a mistyped --election)"));
+        return None;
+    }
+    if let Err(errs) = m.validate() {
+        for why in errs.0 {
+            f.fail(
+                "V2.3",
+                Failure::at(0, "manifest-rule", why).blame(Blame::role("authority")),
+            );
+        }
+    }
+    if sawt_election::entry::role_of(&m, &e.entry.author)
+        != Some(sawt_election::entry::Role::Authority)
+    {
+        f.fail(
+            "V2.4",
+            Failure::at(
+                0,
+                "manifest-author",
+                "the manifest is not signed by its election authority",
+            )
+            .blame(Blame::role("authority"))
+            .blame(Blame::role("boardoperator")),
+        );
+    }
+    Some(*m)
+}
+
+/// V1.2 and V1.3 on `head.json`.
+fn check_head(
+    f: &mut Findings,
+    head: &WitnessedHead,
+    m: &Manifest,
+    board: &VerifyingKey,
+    election: &[u8; 32],
+    summary: &mut RecordSummary,
+) {
+    f.items("V1.2", 1);
+    f.items("V1.3", 1);
+    if &head.signed.head.election != election {
+        f.fail(
+            "V1.2",
+            Failure::new(None, "head-election", "the head names another election")
+                .blame(Blame::role("supplier")),
+        );
+    } else if let Err(e) = head.signed.verify(board) {
+        f.fail(
+            "V1.2",
+            Failure::new(None, "head-signature", format!("the head: {e}"))
+                .blame(Blame::role("supplier")),
+        );
+    }
+    let mut counted: Vec<[u8; 32]> = Vec::new();
+    for c in &head.cosignatures {
+        let listed = m
+            .witnesses
+            .members
+            .iter()
+            .any(|w| w.key.bytes() == &c.witness);
+        if listed && !counted.contains(&c.witness) && c.verify(&head.signed.head).is_ok() {
+            counted.push(c.witness);
+        } else {
+            f.notice(
+                "V1.3",
+                format!("an ignored cosignature from {}", hex::encode(c.witness)),
+            );
+        }
+    }
+    summary.cosigned_by = counted.iter().map(hex::encode).collect();
+    let quorum = m.witnesses.quorum as usize;
+    if counted.len() < quorum.max(1) {
+        let mut fail = Failure::new(
+            None,
+            "quorum",
+            format!("{} valid cosignatures, quorum {quorum}", counted.len()),
+        );
+        for w in &m.witnesses.members {
+            if !counted.contains(w.key.bytes()) {
+                fail = fail.blame(Blame {
+                    key: Some(hex::encode(w.key.bytes())),
+                    ..Blame::role("witness")
+                });
+            }
+        }
+        f.fail("V1.3", fail);
+    }
+}
+
+/// V1.6: the heads the user gave; those signed by the board.
+fn supplied_heads(
+    f: &mut Findings,
+    paths: &[PathBuf],
+    m: &Manifest,
+    board: &VerifyingKey,
+    election: &[u8; 32],
+) -> Vec<sawt_board::head::TreeHead> {
+    let mut out = Vec::new();
+    for p in paths {
+        f.items("V1.6", 1);
+        let parsed = std::fs::read(p).map_err(|e| e.to_string()).and_then(|b| {
+            files::parse_head(&b).or_else(|_| {
+                serde_json::from_slice::<sawt_board::head::SignedTreeHead>(&b)
+                    .map(|signed| WitnessedHead {
+                        signed,
+                        cosignatures: vec![],
+                    })
+                    .map_err(|e| format!("not a head: {e}"))
+            })
+        });
+        let h = match parsed {
+            Ok(h) => h,
+            Err(why) => {
+                f.fail(
+                    "V1.6",
+                    Failure::new(None, "head-file", format!("{}: {why}", p.display()))
+                        .blame(Blame::role("input")),
+                );
+                continue;
+            }
+        };
+        if &h.signed.head.election != election || h.signed.verify(board).is_err() {
+            f.fail(
+                "V1.6",
+                Failure::new(
+                    None,
+                    "head-signature",
+                    format!(
+                        "{}: not a head the board signed for this election",
+                        p.display()
+                    ),
+                )
+                .blame(Blame::role("input")),
+            );
+            continue;
+        }
+        let witnesses: Vec<VerifyingKey> = m
+            .witnesses
+            .members
+            .iter()
+            .filter_map(|w| w.key.verifying_key().ok())
+            .collect();
+        if h.verify(board, election, &witnesses, m.witnesses.quorum as usize)
+            .is_err()
+        {
+            f.notice(
+                "V1.6",
+                format!("{}: the head has no witness quorum", p.display()),
+            );
+        }
+        out.push(h.signed.head);
+    }
+    out
+}
+
+/// V1.8: fork evidence in a mirror's directory.
+fn fork_evidence(f: &mut Findings, record: &RecordDir, board: &VerifyingKey, election: &[u8; 32]) {
+    let Some(read) = record.fork_evidence() else {
+        return;
+    };
+    f.items("V1.8", 1);
+    let evidence =
+        read.and_then(|b| serde_json::from_slice::<ForkEvidence>(&b).map_err(|e| e.to_string()));
+    match evidence {
+        Ok(ev) if ev.verify(board).is_ok() => {
+            let (ForkEvidence::SameSize { first, .. }
+            | ForkEvidence::DifferentLeaves { first, .. }) = &ev;
+            if &first.head.election == election {
+                f.fail(
+                    "V1.8",
+                    Failure::new(
+                        None,
+                        "fork",
+                        "fork-evidence.json proves that the board signed two histories",
+                    )
+                    .blame(Blame::role("boardoperator")),
+                );
+            }
+        }
+        Ok(_) => f.notice(
+            "V1.8",
+            "fork-evidence.json does not verify: it proves nothing",
+        ),
+        Err(why) => f.notice("V1.8", format!("fork-evidence.json cannot be read: {why}")),
+    }
+}
+
+/// V6.5: a fingerprint hit is a repeated `α` only if the full encodings are equal: both
+/// entries are read again and compared.
+fn confirm_alphas(
+    f: &mut Findings,
+    record: &RecordDir,
+    suspects: &[(u64, u64)],
+    offsets: &[u64],
+) -> Result<(), Unfinished> {
+    let alphas = |i: u64| -> Result<Vec<[u8; 32]>, Unfinished> {
+        let bytes = record.line_at(offsets[i as usize])?;
+        let e = SignedEntry::decode(&bytes)
+            .map_err(|e| Unfinished(format!("entry {i} read again no longer decodes: {e}")))?;
+        Ok(ballots::ballot_of(&e)
+            .map(|b| {
+                b.ciphertexts()
+                    .iter()
+                    .map(|c| c.alpha().to_bytes())
+                    .collect()
+            })
+            .unwrap_or_default())
+    };
+    for &(prev, cur) in suspects {
+        let a = alphas(prev)?;
+        let repeated = if prev == cur {
+            (1..a.len()).any(|k| a[..k].contains(&a[k]))
+        } else {
+            let b = alphas(cur)?;
+            b.iter().any(|x| a.contains(x))
+        };
+        if repeated {
+            f.fail(
+                "V6.5",
+                Failure::at(
+                    cur,
+                    "repeated-ciphertext",
+                    format!("a ciphertext of entry {cur} repeats one of entry {prev}"),
+                )
+                .with_entry(prev)
+                .blame(Blame::role("boardoperator")),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every check but `by` blocked by it.
+fn block_all(f: Findings, by: &'static str) -> Findings {
+    block_all_but(f, &[by])
+}
+
+/// Every check not in `keep` blocked by the first failing one of `keep`.
+fn block_all_but(mut f: Findings, keep: &[&'static str]) -> Findings {
+    let by = keep
+        .iter()
+        .copied()
+        .find(|id| f.has_failed(id))
+        .unwrap_or(keep[0]);
+    for c in checks::CHECKS {
+        if !keep.contains(&c.id) {
+            f.block(c.id, by);
+        }
+    }
+    f
+}
+
+/// The checks after the close blocked by `by`.
+fn block_after_close(mut f: Findings, by: &'static str) -> Findings {
+    for id in [
+        "V8.2", "V8.3", "V9.2", "V10.2", "V10.4", "V11.2", "V11.5", "V12.1",
+    ] {
+        f.block(id, by);
+    }
+    f
+}
