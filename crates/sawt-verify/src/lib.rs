@@ -26,6 +26,7 @@ pub mod report;
 
 mod ballots;
 mod decryption;
+pub mod receipts;
 mod replay;
 mod results;
 
@@ -55,6 +56,8 @@ pub struct Options {
     pub election: [u8; 32],
     /// Heads the user holds (`--head`).
     pub heads: Vec<PathBuf>,
+    /// Receipts voters hold (`--receipt`).
+    pub receipts: Vec<PathBuf>,
     /// Whether to draw progress bars on standard error.
     pub progress: bool,
 }
@@ -169,6 +172,7 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
     );
     let supplied = supplied_heads(&mut f, &opts.heads, &manifest, &board_key, &opts.election);
     fork_evidence(&mut f, &record, &board_key, &opts.election);
+    let receipts = receipts::read(&mut f, &opts.receipts, &board_key, &opts.election);
 
     // P1: the log, streamed.
     let mut clock_heads: Vec<(u64, u64)> = vec![(z, head.signed.head.timestamp_ms)];
@@ -338,6 +342,12 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
             );
         }
     }
+    // V1.9: the receipts against the record.
+    receipts::check(&mut f, &receipts, &tree, z, |i| {
+        let bytes = record.line_at(*offsets.get(i as usize)?).ok()?;
+        let e: SignedEntry = canonical::decode(&bytes).ok()?;
+        ballots::ballot_of(&e)?.tracking_code().ok()
+    });
     // V6.5: confirm fingerprint hits with the full encodings.
     confirm_alphas(&mut f, &record, &replay.suspects, &offsets)?;
     // V5.2 and the V4 outcome if no joint key came.
@@ -586,7 +596,7 @@ fn progress(show: bool, len: u64, what: &'static str) -> ProgressBar {
 }
 
 /// Leaf `i` of the tree (the root of the subtree of size one at `i`).
-fn leaf_at(tree: &MemoryTree, i: u64) -> sawt_board::Hash {
+pub(crate) fn leaf_at(tree: &MemoryTree, i: u64) -> sawt_board::Hash {
     sawt_board::tree::range_hash(tree, i, 1)
 }
 

@@ -199,14 +199,18 @@ impl ContestResults<'_> {
         // V11.5: a result, and all results agree.
         f.items("V11.5", 1);
         match results.first() {
-            None => f.fail(
-                "V11.5",
-                authority(Failure::new(
-                    None,
-                    "missing-result",
-                    format!("{} has no result", c.id),
-                )),
-            ),
+            // An absence after a failure that stops an honest authority is blocked (§3.4).
+            None => match self.counts {
+                Err(by) => f.block("V11.5", by),
+                Ok(_) => f.fail(
+                    "V11.5",
+                    authority(Failure::new(
+                        None,
+                        "missing-result",
+                        format!("{} has no result", c.id),
+                    )),
+                ),
+            },
             Some((_, first)) => {
                 for (i, r) in &results[1..] {
                     if r != first {

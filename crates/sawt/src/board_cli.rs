@@ -106,6 +106,18 @@ pub struct MirrorArgs {
     rounds: Option<u64>,
 }
 
+impl MirrorArgs {
+    /// One round of mirroring `url` into `dir` (what `sawt verify --server` runs first).
+    pub fn once(url: &str, dir: &Path) -> Self {
+        MirrorArgs {
+            url: url.to_owned(),
+            dir: dir.to_path_buf(),
+            interval_ms: 0,
+            rounds: Some(1),
+        }
+    }
+}
+
 /// Reads a 32-byte ed25519 seed written as 64 hexadecimal characters.
 pub fn read_key(path: &Path) -> anyhow::Result<SigningKey> {
     let text =
@@ -398,7 +410,7 @@ pub fn mirror(args: &MirrorArgs) -> anyhow::Result<()> {
                     }
                     out.flush()?;
                     write_atomically(&args.dir.join("head.json"), &serde_json::to_vec_pretty(&head)?)?;
-                    println!("mirrored size {size}");
+                    eprintln!("mirrored size {size}");
                 }
                 Err(ReplicaError::Inconsistent { .. }) => {
                     // Find an entry the board now serves differently, with its proof.

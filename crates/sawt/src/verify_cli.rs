@@ -19,6 +19,13 @@ pub struct VerifyArgs {
     /// A head you hold (a witness's, an earlier export's); repeatable.
     #[arg(long = "head")]
     pub heads: Vec<PathBuf>,
+    /// A receipt a voter holds (its ballot must be in the record); repeatable.
+    #[arg(long = "receipt")]
+    pub receipts: Vec<PathBuf>,
+    /// Mirror this board into DIR first (one round of `sawt mirror`, attachments included),
+    /// then verify DIR as an export. Nothing fetched is trusted beyond what the checks show.
+    #[arg(long)]
+    pub server: Option<String>,
     /// Print the report as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
@@ -33,9 +40,17 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(url) = &args.server
+        && let Err(e) =
+            crate::board_cli::mirror(&crate::board_cli::MirrorArgs::once(url, &args.dir))
+    {
+        // What was mirrored (and any fork evidence) is still verified.
+        eprintln!("sawt: mirroring {url}: {e:#}");
+    }
     let opts = sawt_verify::Options {
         election,
         heads: args.heads.clone(),
+        receipts: args.receipts.clone(),
         progress: !args.json,
     };
     let report = match sawt_verify::verify(&args.dir, &opts) {

@@ -442,4 +442,32 @@ async fn init_serve_witness_mirror_export_and_a_caught_rewrite() {
             .count(),
         9
     );
+    // `sawt verify --server` mirrors first, then verifies the directory: the evidence the
+    // mirror kept fails V1.8 (the board signed two histories), and the JSON report says so.
+    let v = sawt()
+        .arg("verify")
+        .arg(&mirror)
+        .args([
+            "--server",
+            &forked.url,
+            "--election",
+            &hex::encode(election),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(v.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    let check = |id: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(check("V1.8"), "fail");
+    assert_eq!(check("V1.4"), "pass");
+    assert_eq!(report["record"]["size"], 9);
 }

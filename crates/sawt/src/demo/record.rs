@@ -292,6 +292,7 @@ pub(super) async fn export_and_check(board: &Board, record: &Path) -> anyhow::Re
     let opts = sawt_verify::Options {
         election: board.election(),
         heads: Vec::new(),
+        receipts: Vec::new(),
         progress: true,
     };
     let dir = record.to_path_buf();

@@ -1,0 +1,2 @@
+//! Shared by the verifier's tests.
+pub(crate) mod builder;
