@@ -49,14 +49,15 @@ fn mix_context(election: &[u8; 32], contest: &str) -> Context {
 }
 
 impl Closed<'_> {
+    /// The entries of `kind` that name `contest`, in log order.
     fn of_kind<'s>(
         &'s self,
-        pick: impl Fn(&EntryBody) -> Option<&str> + 's,
+        kind: &'static str,
         contest: &'s str,
     ) -> impl Iterator<Item = &'s (u64, SignedEntry)> + 's {
-        self.entries
-            .iter()
-            .filter(move |(_, e)| pick(&e.entry.body) == Some(contest))
+        self.entries.iter().filter(move |(_, e)| {
+            e.entry.body.kind() == kind && contest_of(&e.entry.body) == Some(contest)
+        })
     }
 
     /// V8.1, V9.1's contest condition, V10.1/V10.3's: entries naming a contest that is not one
@@ -125,18 +126,7 @@ impl Closed<'_> {
                     .collect()
             }
         });
-        let tallies: Vec<&(u64, SignedEntry)> = self
-            .of_kind(
-                |b| {
-                    if let EntryBody::Tally { contest, .. } = b {
-                        Some(contest)
-                    } else {
-                        None
-                    }
-                },
-                &c.id,
-            )
-            .collect();
+        let tallies: Vec<&(u64, SignedEntry)> = self.of_kind("tally", &c.id).collect();
         let mut last_ok = None;
         let mut last: Option<&Vec<TallySum>> = None;
         for (i, e) in &tallies {
@@ -189,16 +179,7 @@ impl Closed<'_> {
         let cts: Vec<Ciphertext> = sums_posted.iter().map(TallySum::ciphertext).collect();
         let ctx = tally_context(&self.election, &c.id);
         let mut valid: Vec<DecryptionShare> = Vec::new();
-        for (i, e) in self.of_kind(
-            |b| {
-                if let EntryBody::DecryptionShares { contest, .. } = b {
-                    Some(contest)
-                } else {
-                    None
-                }
-            },
-            &c.id,
-        ) {
+        for (i, e) in self.of_kind("decryption-shares", &c.id) {
             let EntryBody::DecryptionShares { shares, .. } = &e.entry.body else {
                 continue;
             };
@@ -356,16 +337,7 @@ impl Closed<'_> {
         let ctx_mix = mix_context(&self.election, &c.id);
         // V9.1 for every stage; the decoded ones kept in log order.
         let mut stages: Vec<Stage> = Vec::new();
-        for (i, e) in self.of_kind(
-            |b| {
-                if let EntryBody::MixStage { contest, .. } = b {
-                    Some(contest)
-                } else {
-                    None
-                }
-            },
-            &c.id,
-        ) {
+        for (i, e) in self.of_kind("mix-stage", &c.id) {
             let EntryBody::MixStage {
                 mixer,
                 output,
@@ -500,16 +472,7 @@ impl Closed<'_> {
         // V10.3: every share against the last list.
         let ctx = tally_context(&self.election, &c.id);
         let mut valid: Vec<DecryptionShare> = Vec::new();
-        for (i, e) in self.of_kind(
-            |b| {
-                if let EntryBody::MixDecryptionShares { contest, .. } = b {
-                    Some(contest)
-                } else {
-                    None
-                }
-            },
-            &c.id,
-        ) {
+        for (i, e) in self.of_kind("mix-decryption-shares", &c.id) {
             let EntryBody::MixDecryptionShares {
                 trustee, shares, ..
             } = &e.entry.body
@@ -649,4 +612,17 @@ pub(crate) fn input_list(width: usize, vectors: &[&[[u8; 64]]]) -> Result<Cipher
         })
         .collect();
     CiphertextList::new(width, cts?.into_iter().flatten().collect()).map_err(|e| e.to_string())
+}
+
+/// The contest an entry after the close names.
+fn contest_of(body: &EntryBody) -> Option<&str> {
+    match body {
+        EntryBody::Tally { contest, .. }
+        | EntryBody::DecryptionShares { contest, .. }
+        | EntryBody::MixStage { contest, .. }
+        | EntryBody::MixDecryptionShares { contest, .. }
+        | EntryBody::TieBreakDraw { contest, .. }
+        | EntryBody::Result { contest, .. } => Some(contest),
+        _ => None,
+    }
 }

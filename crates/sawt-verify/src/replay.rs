@@ -103,8 +103,10 @@ pub(crate) struct Replay<'m> {
     /// Heads bounding the clock from above: `(size, least timestamp of heads this size or
     /// larger)`, ascending by size.
     hi: Vec<(u64, u64)>,
-    /// Counts of entries that no head dates, by kind (a notice).
-    pub(crate) candidate_lists_seen: u64,
+    /// Unrevoked credentials per wilayat when the close was posted.
+    pub(crate) unrevoked_at_close: Option<Vec<u64>>,
+    /// Entries whose window no bound proves, by kind (a notice of V3.6).
+    pub(crate) undated: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// The manifest's key holders do not vote, and `role_of` says who is who.
@@ -176,7 +178,8 @@ impl<'m> Replay<'m> {
             after_close: Vec::new(),
             lo: 0,
             hi,
-            candidate_lists_seen: 0,
+            unrevoked_at_close: None,
+            undated: Default::default(),
         }
     }
 
@@ -293,7 +296,6 @@ impl<'m> Replay<'m> {
                 candidates,
             } => {
                 f.items("V2.5", 1);
-                self.candidate_lists_seen += 1;
                 match self.lists.check(self.manifest, contest, candidates) {
                     Ok(()) => {
                         self.lists.insert(contest, candidates.clone());
@@ -419,6 +421,8 @@ impl<'m> Replay<'m> {
                         );
                     }
                     self.close = Some(index);
+                    self.unrevoked_at_close =
+                        Some(self.wilayats.iter().map(|w| w.unrevoked).collect());
                 }
             }
             EntryBody::Tally { .. }
@@ -510,6 +514,10 @@ impl<'m> Replay<'m> {
             .map_or(u64::MAX, |(_, ts)| *ts);
         let meets = |lo: u64| t.iter().any(|&(a, b)| a < b && a <= hi && b > lo);
         if meets(self.lo) {
+            // Proved admissible only if the bounds put the board's clock inside one interval.
+            if !t.iter().any(|&(a, b)| a <= self.lo && hi < b) {
+                *self.undated.entry(body.kind()).or_default() += 1;
+            }
             let lb = t
                 .iter()
                 .filter(|(a, b)| a < b)

@@ -43,6 +43,7 @@ impl ContestResults<'_> {
         let mut draws: Vec<(u64, Vec<String>)> = Vec::new();
         let mut results: Vec<(u64, Posted)> = Vec::new();
         let mut last_final = false;
+        let mut malformed = false;
         for (i, e) in entries {
             match &e.entry.body {
                 EntryBody::TieBreakDraw {
@@ -94,6 +95,7 @@ impl ContestResults<'_> {
                                 ),
                             )),
                         );
+                        malformed = true;
                         f.block("V11.2", "V11.1");
                         f.block("V11.3", "V11.1");
                         f.block("V12.2", "V11.1");
@@ -201,6 +203,7 @@ impl ContestResults<'_> {
         match results.first() {
             // An absence after a failure that stops an honest authority is blocked (§3.4).
             None => match self.counts {
+                _ if malformed => f.block("V11.5", "V11.1"),
                 Err(by) => f.block("V11.5", by),
                 Ok(_) => f.fail(
                     "V11.5",

@@ -62,6 +62,24 @@ pub(crate) enum Break {
     SecondCandidateList,
     EnrolmentBeforeRollCount,
     DroppedAfterReceipt,
+    HeadOtherElection,
+    ShortRecord,
+    ManifestNotFirst,
+    WrongElection,
+    ManifestRuleBroken,
+    ManifestByRegistrar,
+    NonCanonicalEntry,
+    TooFewShares,
+    MixTooFewShares,
+    ResultTotalsTooLong,
+    TallyForMixnet,
+    StageBadFormat,
+    MixShareOfInputList,
+    SupersededWrongWidth,
+    AuditedBallotCast,
+    ExtensionIntoNextWindow,
+    BadSuppliedHead,
+    ForkEvidence,
 }
 
 /// Every record: its directory name, what it breaks, the checks that fail and those blocked.
@@ -176,6 +194,99 @@ pub(crate) const RECORDS: &[(&str, Break, &[&str], &[&str])] = &[
         &["V1.9"],
         &[],
     ),
+    (
+        "head-other-election",
+        Break::HeadOtherElection,
+        &["V1.2"],
+        &[],
+    ),
+    (
+        "short-record",
+        Break::ShortRecord,
+        &["V1.1"],
+        &["V1.4", "V2.1", "V3.1", "V6.3", "V11.5"],
+    ),
+    (
+        "manifest-not-first",
+        Break::ManifestNotFirst,
+        &["V2.1"],
+        &["V2.2", "V1.4", "V3.1", "V11.5"],
+    ),
+    (
+        "wrong-election",
+        Break::WrongElection,
+        &["V2.2"],
+        &["V2.3", "V1.2", "V3.1", "V11.5"],
+    ),
+    (
+        "manifest-rule-broken",
+        Break::ManifestRuleBroken,
+        &["V2.3"],
+        &[],
+    ),
+    (
+        "manifest-by-registrar",
+        Break::ManifestByRegistrar,
+        &["V2.4"],
+        &[],
+    ),
+    (
+        "non-canonical-entry",
+        Break::NonCanonicalEntry,
+        &["V3.1"],
+        &[],
+    ),
+    (
+        "too-few-shares",
+        Break::TooFewShares,
+        &["V10.2"],
+        &["V11.5"],
+    ),
+    (
+        "mix-too-few-shares",
+        Break::MixTooFewShares,
+        &["V10.4"],
+        &["V11.5"],
+    ),
+    (
+        "result-totals-too-long",
+        Break::ResultTotalsTooLong,
+        &["V11.1"],
+        &["V11.2", "V11.3", "V12.2", "V11.5"],
+    ),
+    ("tally-for-mixnet", Break::TallyForMixnet, &["V8.1"], &[]),
+    (
+        "stage-bad-format",
+        Break::StageBadFormat,
+        &["V9.1"],
+        &["V9.2", "V10.4", "V11.5"],
+    ),
+    (
+        "mix-share-of-input-list",
+        Break::MixShareOfInputList,
+        &["V10.3"],
+        &[],
+    ),
+    (
+        "superseded-wrong-width",
+        Break::SupersededWrongWidth,
+        &["V6.2"],
+        &[],
+    ),
+    (
+        "audited-ballot-cast",
+        Break::AuditedBallotCast,
+        &["V6.5"],
+        &[],
+    ),
+    (
+        "extension-into-next-window",
+        Break::ExtensionIntoNextWindow,
+        &["V3.7"],
+        &[],
+    ),
+    ("bad-supplied-head", Break::BadSuppliedHead, &["V1.6"], &[]),
+    ("fork-evidence", Break::ForkEvidence, &["V1.8"], &[]),
 ];
 
 /// The deterministic random stream of the test records.
@@ -340,6 +451,10 @@ fn choice(c: &Contest, k: usize) -> Vec<String> {
 /// Builds the record `name` broken by `b` into `dir` (created); its election.
 pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
     let mut manifest = manifest();
+    if b == Break::ManifestRuleBroken {
+        // More votes per voter than seats (M14).
+        manifest.contests[0].votes_per_voter = manifest.contests[0].seats + 1;
+    }
     let election = manifest.hash().unwrap();
     let w = manifest.windows.clone();
     let mut r = Record {
@@ -350,11 +465,28 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         rng: Stream::new(name),
     };
     let (authority, registrar, board) = (key(AUTHORITY), key(REGISTRAR), key(BOARD));
+    let manifest_author = if b == Break::ManifestByRegistrar {
+        key(REGISTRAR)
+    } else {
+        key(AUTHORITY)
+    };
     r.post(
-        &authority,
+        &manifest_author,
         EntryBody::Manifest(Box::new(manifest.clone())),
         w.registration.start_ms,
     );
+    if b == Break::ExtensionIntoNextWindow {
+        // Registration extended past the start of the candidacy window (X4).
+        r.post(
+            &authority,
+            EntryBody::WindowExtension(sawt_election::entry::WindowExtension {
+                window: "registration".into(),
+                new_end_ms: w.candidacy.start_ms + 1,
+                reason: names("extension"),
+            }),
+            w.registration.start_ms,
+        );
+    }
 
     // The registry: a roll count per wilayat, its voters committed to by the tree over their
     // credentials (one more registered voter than enrolled: a voter who never enrols).
@@ -574,6 +706,28 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
             t_enrol,
         );
     }
+    if b == Break::NonCanonicalEntry {
+        // A credential that never votes, enrolled and then revoked by an entry with a space
+        // after its first brace: not the canonical encoding.
+        let cred = PublicKeyHex::from_key(&voter_key(0, 6).verifying_key());
+        r.post(
+            &registrar,
+            EntryBody::CredentialEnrolment {
+                credential: cred.clone(),
+                wilayat: wilayats[0].clone(),
+            },
+            t_enrol,
+        );
+        let at = r.post(
+            &registrar,
+            EntryBody::CredentialRevocation {
+                credential: cred,
+                reason: "lost device".into(),
+            },
+            t_enrol,
+        ) as usize;
+        r.entries[at].insert(1, b' ');
+    }
     if b == Break::BadSignature {
         // A credential that never votes, enrolled and then revoked by an entry whose
         // signature has one hexadecimal digit of `R` changed.
@@ -621,8 +775,14 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
             let cred = PublicKeyHex::from_key(&sk.verifying_key());
             if k == 0 {
                 let other = vec![c.candidates[3].id.clone()];
+                let mut style = c.clone();
+                if b == Break::SupersededWrongWidth && c.tally == TallyMethod::Mixnet {
+                    // A superseded mix-net ballot one component too wide, its proof valid.
+                    style.votes_per_voter += 1;
+                }
                 let (ballot, _) =
-                    Ballot::encrypt_with_rng(election, c, &enc, &cred, &other, &mut r.rng).unwrap();
+                    Ballot::encrypt_with_rng(election, &style, &enc, &cred, &other, &mut r.rng)
+                        .unwrap();
                 r.post(&sk, EntryBody::Ballot(ballot), t_vote);
             }
             if k == 1 && i == 0 {
@@ -632,7 +792,19 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                 if b == Break::AuditOpeningMismatch {
                     opening.nonces[0] += sawt_crypto::Scalar::ONE;
                 }
-                r.post(&sk, EntryBody::AuditedBallot { ballot, opening }, t_vote);
+                r.post(
+                    &sk,
+                    EntryBody::AuditedBallot {
+                        ballot: ballot.clone(),
+                        opening,
+                    },
+                    t_vote,
+                );
+                if b == Break::AuditedBallotCast {
+                    // The audited ballot cast as the voter's last: its ciphertexts repeat.
+                    r.post(&sk, EntryBody::Ballot(ballot), t_vote);
+                    continue;
+                }
             }
             let (mut ballot, _) =
                 Ballot::encrypt_with_rng(election, c, &enc, &cred, &choice(c, k), &mut r.rng)
@@ -773,7 +945,10 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         let mut last: BTreeMap<[u8; 32], Vec<Ciphertext>> = BTreeMap::new();
         let mut revoked = Vec::new();
         for e in &r.entries[..close as usize] {
-            let s: sawt_election::entry::SignedEntry = sawt_election::canonical::decode(e).unwrap();
+            let Ok(s) = sawt_election::canonical::decode::<sawt_election::entry::SignedEntry>(e)
+            else {
+                continue;
+            };
             match s.entry.body {
                 EntryBody::Ballot(b)
                     if b.contest == contest && !revoked.contains(b.credential.bytes()) =>
@@ -792,7 +967,10 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         // In log order.
         let mut order: Vec<(usize, Vec<Ciphertext>)> = Vec::new();
         for (pos, e) in r.entries[..close as usize].iter().enumerate() {
-            let s: sawt_election::entry::SignedEntry = sawt_election::canonical::decode(e).unwrap();
+            let Ok(s) = sawt_election::canonical::decode::<sawt_election::entry::SignedEntry>(e)
+            else {
+                continue;
+            };
             if let EntryBody::Ballot(b) = s.entry.body
                 && let Some(cts) = last.get(b.credential.bytes())
                 && b.ciphertexts().into_iter().copied().collect::<Vec<_>>() == *cts
@@ -843,7 +1021,12 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                 if matches!(b, Break::WrongTallySums | Break::MissingTally) {
                     continue;
                 }
-                for (n, j) in present.iter().enumerate() {
+                let trustees = if b == Break::TooFewShares {
+                    &present[..2]
+                } else {
+                    &present[..]
+                };
+                for (n, j) in trustees.iter().enumerate() {
                     let mut share =
                         shares[*j as usize - 1].decrypt_with_rng(&tctx, &sums, &mut r.rng);
                     if b == Break::BadDecryptionShare && n == 0 {
@@ -865,6 +1048,18 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                 let mut list =
                     CiphertextList::new(width, ballots.into_iter().flatten().collect()).unwrap();
                 let mctx = Context::new(&election).with(b"contest", c.id.as_bytes());
+                let input = list.clone();
+                if b == Break::TallyForMixnet {
+                    let trivial = TallySum::from(Ciphertext::sum(&[]));
+                    r.post(
+                        &key(AUTHORITY),
+                        EntryBody::Tally {
+                            contest: c.id.clone(),
+                            sums: vec![trivial; c.candidates.len()],
+                        },
+                        t_tally,
+                    );
+                }
                 for m in 1..=2u32 {
                     let (mut out, proof) =
                         shuffle_with_rng(&mctx, m, &enc, &list, &mut r.rng).unwrap();
@@ -878,7 +1073,12 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                         out = CiphertextList::new(width, cts).unwrap();
                     }
                     let output = r.attach("ciphertext-list", out.to_bytes());
-                    let proof = r.attach("shuffle-proof", proof.to_bytes());
+                    let format = if b == Break::StageBadFormat && m == 2 {
+                        "shuffle"
+                    } else {
+                        "shuffle-proof"
+                    };
+                    let proof = r.attach(format, proof.to_bytes());
                     r.post(
                         &key(MIXERS + m as u8),
                         EntryBody::MixStage {
@@ -891,13 +1091,24 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                     );
                     list = out;
                 }
-                if b == Break::SubstitutedMixOutput {
+                if matches!(b, Break::SubstitutedMixOutput | Break::StageBadFormat) {
                     continue;
                 }
-                for j in present {
+                let trustees = if b == Break::MixTooFewShares {
+                    &present[..2]
+                } else {
+                    &present[..]
+                };
+                for &j in trustees {
+                    // Trustee 1 decrypts the unmixed input list in one record.
+                    let target = if b == Break::MixShareOfInputList && j == 1 {
+                        &input
+                    } else {
+                        &list
+                    };
                     let share = shares[j as usize - 1].decrypt_with_rng(
                         &tctx,
-                        list.ciphertexts(),
+                        target.ciphertexts(),
                         &mut r.rng,
                     );
                     let a = r.attach("decryption-share", share.to_bytes());
@@ -921,7 +1132,14 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         {
             continue;
         }
-        if b == Break::SubstitutedMixOutput && c.tally == TallyMethod::Mixnet {
+        if matches!(
+            b,
+            Break::SubstitutedMixOutput | Break::StageBadFormat | Break::MixTooFewShares
+        ) && c.tally == TallyMethod::Mixnet
+        {
+            continue;
+        }
+        if b == Break::TooFewShares && c.tally == TallyMethod::Homomorphic {
             continue;
         }
         if b == Break::MissingResult && c.tally == TallyMethod::Mixnet {
@@ -965,6 +1183,9 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                 .cloned()
                 .collect();
         }
+        if b == Break::ResultTotalsTooLong && c.tally == TallyMethod::Homomorphic {
+            totals.push(0);
+        }
         r.post(
             &authority,
             EntryBody::Result {
@@ -996,9 +1217,21 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
             .collect();
         r.entries.swap(shares[0], shares[1]);
     }
+    if b == Break::ManifestNotFirst {
+        // The roll count first, the manifest second.
+        r.entries.swap(0, 1);
+        tree = MemoryTree::new();
+        for e in &r.entries {
+            tree.push(e);
+        }
+    }
     let size = r.entries.len() as u64;
+    let mut head_election = election;
+    if b == Break::HeadOtherElection {
+        head_election[0] ^= 1;
+    }
     let head = TreeHead {
-        election,
+        election: head_election,
         size,
         root: tree.root(),
         timestamp_ms: w.voting_home.end_ms + 3_600_000,
@@ -1010,7 +1243,7 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
             let mut wt = Witness::new(
                 key(WITNESSES + i as u8),
                 board.verifying_key(),
-                election,
+                head_election,
                 None,
             );
             wt.cosign(
@@ -1029,7 +1262,12 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
     // The files.
     std::fs::create_dir_all(dir.join("attachments")).unwrap();
     let mut text = Vec::new();
-    for e in &r.entries {
+    let kept = if b == Break::ShortRecord {
+        r.entries.len() - 1
+    } else {
+        r.entries.len()
+    };
+    for e in &r.entries[..kept] {
         text.extend_from_slice(e);
         text.push(b'\n');
     }
@@ -1055,6 +1293,46 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         )
         .unwrap();
     }
+    if b == Break::BadSuppliedHead {
+        // A head of the record, its signature changed.
+        std::fs::create_dir_all(dir.join("heads")).unwrap();
+        let mut bad = TreeHead {
+            election,
+            size: close,
+            root: root_at(&tree, close),
+            timestamp_ms: w.voting_home.end_ms,
+        }
+        .sign(&board);
+        bad.signature[0] ^= 1;
+        std::fs::write(
+            dir.join("heads/bad.json"),
+            serde_json::to_vec_pretty(&bad).unwrap(),
+        )
+        .unwrap();
+    }
+    if b == Break::ForkEvidence {
+        // A mirror's evidence: two heads of one size with different roots, both signed.
+        let first = TreeHead {
+            election,
+            size: close,
+            root: root_at(&tree, close),
+            timestamp_ms: w.voting_home.end_ms,
+        }
+        .sign(&board);
+        let mut other = first.head.root;
+        other[0] ^= 1;
+        let second = TreeHead {
+            root: other,
+            ..first.head
+        }
+        .sign(&board);
+        let evidence = sawt_board::witness::ForkEvidence::SameSize { first, second };
+        std::fs::write(
+            dir.join("fork-evidence.json"),
+            serde_json::to_vec_pretty(&evidence).unwrap(),
+        )
+        .unwrap();
+    }
     if b == Break::ForkedHead {
         // A head the board signed for a history the record does not hold.
         std::fs::create_dir_all(dir.join("heads")).unwrap();
@@ -1075,8 +1353,12 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         .unwrap();
     }
     let expected = RECORDS.iter().find(|x| x.0 == name).unwrap();
+    let mut given = election;
+    if b == Break::WrongElection {
+        given[0] ^= 1;
+    }
     let exp = serde_json::json!({
-        "election": hex::encode(election),
+        "election": hex::encode(given),
         "verdict": if expected.2.is_empty() { "pass" } else { "fail" },
         "fails": expected.2,
         "blocked": expected.3,
