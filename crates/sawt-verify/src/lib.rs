@@ -58,6 +58,9 @@ pub struct Options {
     pub heads: Vec<PathBuf>,
     /// Receipts voters hold (`--receipt`).
     pub receipts: Vec<PathBuf>,
+    /// Where to write the ballot list (`--ballots`): one NDJSON line per ballot with its
+    /// tracking code and status, so that voters can find theirs in the verified record.
+    pub ballots: Option<PathBuf>,
     /// Whether to draw progress bars on standard error.
     pub progress: bool,
 }
@@ -179,6 +182,9 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
     let mut clock_heads: Vec<(u64, u64)> = vec![(z, head.signed.head.timestamp_ms)];
     clock_heads.extend(supplied.iter().map(|h| (h.size, h.timestamp_ms)));
     let mut replay = Replay::new(&manifest, opts.election, &clock_heads);
+    if opts.ballots.is_some() {
+        replay.ballot_list = Some(Vec::new());
+    }
     let mut tree = MemoryTree::new();
     let mut leaves: HashMap<u64, u32> = HashMap::new();
     let mut sums: HashMap<usize, ballots::Sums> = HashMap::new();
@@ -410,6 +416,9 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
                 .unwrap_or_else(|| std::sync::Arc::new((*c).clone()))
         })
         .collect();
+    if let Some(path) = &opts.ballots {
+        write_ballot_list(path, &replay)?;
+    }
     let counted = replay.counted();
     let mut per_contest: BTreeMap<usize, Vec<&replay::Cast>> = BTreeMap::new();
     for c in &counted {
@@ -553,6 +562,42 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
         )));
     }
     self_check(report(f, summary, contests, wilayat_summaries(&replay)))
+}
+
+/// Writes the ballot list (verifier.md §7.4): `{"index", "kind", "credential", "contest",
+/// "tracking_code", "status"}` per line, the status one of `counted`, `superseded`,
+/// `audited`, `revoked`, `after-close` or `not-enrolled`.
+fn write_ballot_list(path: &Path, replay: &Replay<'_>) -> Result<(), Unfinished> {
+    use std::io::Write as _;
+    let counted: std::collections::HashSet<u64> =
+        replay.counted().iter().map(|c| c.index).collect();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for b in replay.ballot_list.iter().flatten() {
+        let status = if b.audited {
+            "audited"
+        } else if replay.close.is_some_and(|c| b.index > c) {
+            "after-close"
+        } else if counted.contains(&b.index) {
+            "counted"
+        } else if replay.revoked(&b.credential) {
+            "revoked"
+        } else if replay.enrolled(&b.credential) {
+            "superseded"
+        } else {
+            "not-enrolled"
+        };
+        let line = serde_json::json!({
+            "index": b.index,
+            "kind": if b.audited { "audited-ballot" } else { "ballot" },
+            "credential": hex::encode(b.credential),
+            "contest": b.contest,
+            "tracking_code": b.tracking_code,
+            "status": status,
+        });
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// V12.3: every `blocked` names a check that failed or was blocked itself; otherwise the

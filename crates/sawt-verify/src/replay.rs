@@ -39,6 +39,15 @@ pub(crate) struct Cast {
     pub(crate) vector: Option<Box<[[u8; 64]]>>,
 }
 
+/// A ballot as the ballot list shows it (verifier.md §7.4).
+pub(crate) struct ListedBallot {
+    pub(crate) index: u64,
+    pub(crate) audited: bool,
+    pub(crate) credential: [u8; 32],
+    pub(crate) contest: String,
+    pub(crate) tracking_code: String,
+}
+
 /// A wilayat's running figures.
 #[derive(Default, Clone)]
 pub(crate) struct Wilayat {
@@ -103,6 +112,8 @@ pub(crate) struct Replay<'m> {
     /// Heads bounding the clock from above: `(size, least timestamp of heads this size or
     /// larger)`, ascending by size.
     hi: Vec<(u64, u64)>,
+    /// Every ballot, when the report's ballot list is asked for (verifier.md §7.4).
+    pub(crate) ballot_list: Option<Vec<ListedBallot>>,
     /// Unrevoked credentials per wilayat when the close was posted.
     pub(crate) unrevoked_at_close: Option<Vec<u64>>,
     /// Entries whose window no bound proves, by kind (a notice of V3.6).
@@ -179,6 +190,7 @@ impl<'m> Replay<'m> {
             lo: 0,
             hi,
             unrevoked_at_close: None,
+            ballot_list: None,
             undated: Default::default(),
         }
     }
@@ -806,6 +818,15 @@ impl<'m> Replay<'m> {
         let cred = *b.credential.bytes();
         f.items("V6.1", 1);
         f.items("V6.2", 1);
+        if let Some(list) = &mut self.ballot_list {
+            list.push(ListedBallot {
+                index,
+                audited,
+                credential: cred,
+                contest: b.contest.clone(),
+                tracking_code: b.tracking_code().unwrap_or_default(),
+            });
+        }
         let fail61 = |f: &mut Findings, code, why: &str| {
             f.fail(
                 "V6.1",
@@ -940,6 +961,16 @@ impl<'m> Replay<'m> {
             .collect();
         v.sort_unstable_by_key(|c| c.index);
         v
+    }
+
+    /// Whether an applied enrolment names `credential`.
+    pub(crate) fn enrolled(&self, credential: &[u8; 32]) -> bool {
+        self.credentials.contains_key(credential)
+    }
+
+    /// Whether `credential` was revoked by an applied revocation before the close.
+    pub(crate) fn revoked(&self, credential: &[u8; 32]) -> bool {
+        self.credentials.get(credential).is_some_and(|c| c.revoked)
     }
 
     /// The counted ballots of each wilayat.

@@ -28,6 +28,7 @@ fn check(dir: &Path) {
             election,
             heads,
             receipts: sawt_verify::receipts::in_dir(dir),
+            ballots: None,
             progress: false,
         },
     )

@@ -26,6 +26,10 @@ pub struct VerifyArgs {
     /// then verify DIR as an export. Nothing fetched is trusted beyond what the checks show.
     #[arg(long)]
     pub server: Option<String>,
+    /// Write every ballot's tracking code and status (counted, superseded, audited, revoked,
+    /// after-close) to this file, one JSON object per line: voters find theirs there.
+    #[arg(long)]
+    pub ballots: Option<PathBuf>,
     /// Print the report as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
@@ -51,6 +55,7 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
         election,
         heads: args.heads.clone(),
         receipts: args.receipts.clone(),
+        ballots: args.ballots.clone(),
         progress: !args.json,
     };
     let report = match sawt_verify::verify(&args.dir, &opts) {

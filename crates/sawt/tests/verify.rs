@@ -144,8 +144,33 @@ fn an_honest_mixnet_record_passes_and_any_changed_byte_fails() {
 
 #[test]
 fn a_changed_head_a_short_record_and_another_election_fail_their_checks() {
-    let (_dir, record, election) = demo("homomorphic", "150");
+    let (dir, record, election) = demo("homomorphic", "150");
     assert!(verify(&record, election).passed());
+    // The ballot list: every voter's last ballot counted, audits and first votes named.
+    let list = dir.path().join("ballots.ndjson");
+    let out = sawt_verify_cli(
+        &record,
+        &election,
+        &["--json", "--ballots", list.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&list)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |s: &str| lines.iter().filter(|l| l["status"] == s).count();
+    assert_eq!(count("counted"), 150);
+    assert!(count("audited") > 0 && count("superseded") > 0);
+    assert_eq!(
+        count("counted") + count("audited") + count("superseded"),
+        lines.len()
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["tracking_code"].as_str().unwrap().len() >= 24)
+    );
     let head_path = record.join("head.json");
     let head = std::fs::read(&head_path).unwrap();
     let mut json: serde_json::Value = serde_json::from_slice(&head).unwrap();

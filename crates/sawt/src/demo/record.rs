@@ -293,6 +293,7 @@ pub(super) async fn export_and_check(board: &Board, record: &Path) -> anyhow::Re
         election: board.election(),
         heads: Vec::new(),
         receipts: Vec::new(),
+        ballots: None,
         progress: true,
     };
     let dir = record.to_path_buf();
