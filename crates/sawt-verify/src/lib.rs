@@ -379,11 +379,15 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
     if replay.joint_key_at.is_none() {
         replay.compute_outcome(&mut f);
         f.items("V4.5", 1);
-        f.fail(
-            "V4.5",
-            Failure::new(None, "missing-joint-key", "no joint-key entry")
-                .blame(Blame::role("authority")),
-        );
+        match replay.keygen_failed {
+            // No outcome: an honest authority posts no joint key (§3.4).
+            Some(by) => f.block("V4.5", by),
+            None => f.fail(
+                "V4.5",
+                Failure::new(None, "missing-joint-key", "no joint-key entry")
+                    .blame(Blame::role("authority")),
+            ),
+        }
     }
     // P2: the homomorphic ballots that stopped counting leave the sums.
     let subtract = std::mem::take(&mut replay.subtract);

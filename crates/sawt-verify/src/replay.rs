@@ -709,6 +709,7 @@ impl<'m> Replay<'m> {
                     Failure::new(None, "announcements", e.to_string()).blame(blame),
                 );
                 self.keygen_failed = Some("V4.1");
+                f.block("V4.4", "V4.1");
             }
         }
         if self.keygen_after > 0 {

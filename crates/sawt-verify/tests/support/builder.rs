@@ -62,6 +62,8 @@ pub(crate) enum Break {
     SecondCandidateList,
     EnrolmentBeforeRollCount,
     DroppedAfterReceipt,
+    MissingAnnouncement,
+    TooFewQualified,
     HeadOtherElection,
     ShortRecord,
     ManifestNotFirst,
@@ -193,6 +195,18 @@ pub(crate) const RECORDS: &[(&str, Break, &[&str], &[&str])] = &[
         Break::DroppedAfterReceipt,
         &["V1.9"],
         &[],
+    ),
+    (
+        "missing-announcement",
+        Break::MissingAnnouncement,
+        &["V4.1"],
+        &["V4.4", "V4.5", "V8.3", "V11.5", "V12.1"],
+    ),
+    (
+        "too-few-qualified",
+        Break::TooFewQualified,
+        &["V4.4"],
+        &["V4.5", "V8.3", "V11.5", "V12.1"],
     ),
     (
         "head-other-election",
@@ -589,11 +603,44 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         anns.push(a);
     }
     for a in &anns {
+        if b == Break::MissingAnnouncement && a.trustee == 5 {
+            continue;
+        }
         r.post(
             &key(TRUSTEES + a.trustee as u8),
             EntryBody::KeyGenAnnouncement(a.clone()),
             t_kg,
         );
+    }
+    if matches!(b, Break::MissingAnnouncement | Break::TooFewQualified) {
+        // Key generation fails: no joint key and no ballot follow, the record ends at the
+        // close. Too few qualified: dealers 1–3 post a coefficient proof of another dealer.
+        if b == Break::TooFewQualified {
+            let mut dealings = Vec::new();
+            for s in setups {
+                dealings.push(s.deal_with_rng(&ctx, &anns, &mut r.rng).unwrap().1);
+            }
+            let proofs: Vec<_> = dealings.iter().map(|d| d.proof.clone()).collect();
+            for (k, d) in dealings.iter_mut().enumerate().take(3) {
+                d.proof = proofs[k + 1].clone();
+            }
+            for d in &dealings {
+                r.post(
+                    &key(TRUSTEES + d.dealer as u8),
+                    EntryBody::KeyGenDealing(d.clone()),
+                    t_kg,
+                );
+            }
+        }
+        let close = r.entries.len() as u64;
+        r.post(
+            &authority,
+            EntryBody::Close {
+                ballots_until: close,
+            },
+            w.voting_home.end_ms + 1,
+        );
+        return finish(r, b, name, dir, close, None);
     }
     let mut awaiting = Vec::new();
     let mut dealings = Vec::new();
@@ -1203,6 +1250,31 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         let last = r.entries.last().unwrap().clone();
         r.entries.push(last);
     }
+    finish(r, b, name, dir, close, receipt)
+}
+
+/// Flips bit 0 of the first response of a range proof (the scalar stays canonical).
+fn flip_low_bit(p: &mut sawt_crypto::proofs::range::RangeProof) {
+    let mut bytes = p.to_bytes();
+    // Layout: u32le(n) ‖ a ‖ b ‖ c ‖ v (crypto.md §5.3.6): the last 32 bytes are the last v.
+    let at = bytes.len() - 32;
+    bytes[at] ^= 1;
+    *p = sawt_crypto::proofs::range::RangeProof::from_bytes(&bytes).unwrap();
+}
+
+/// Signs the head over the record, has it cosigned, and writes the record's files, its
+/// supplied heads, receipts and `expected.json`; the election.
+fn finish(
+    mut r: Record,
+    b: Break,
+    name: &str,
+    dir: &Path,
+    close: u64,
+    receipt: Option<serde_json::Value>,
+) -> [u8; 32] {
+    let election = r.election;
+    let w = r.manifest.windows.clone();
+    let board = key(BOARD);
     // The head, cosigned by the witnesses.
     let mut tree = MemoryTree::new();
     for e in &r.entries {
@@ -1368,15 +1440,5 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         serde_json::to_vec_pretty(&exp).unwrap(),
     )
     .unwrap();
-    let _ = r.manifest;
     election
-}
-
-/// Flips bit 0 of the first response of a range proof (the scalar stays canonical).
-fn flip_low_bit(p: &mut sawt_crypto::proofs::range::RangeProof) {
-    let mut bytes = p.to_bytes();
-    // Layout: u32le(n) ‖ a ‖ b ‖ c ‖ v (crypto.md §5.3.6): the last 32 bytes are the last v.
-    let at = bytes.len() - 32;
-    bytes[at] ^= 1;
-    *p = sawt_crypto::proofs::range::RangeProof::from_bytes(&bytes).unwrap();
 }
