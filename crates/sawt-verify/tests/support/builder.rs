@@ -64,6 +64,8 @@ pub(crate) enum Break {
     DroppedAfterReceipt,
     MissingAnnouncement,
     TooFewQualified,
+    RollCountZeroRoot,
+    MissingRollCount,
     HeadOtherElection,
     ShortRecord,
     ManifestNotFirst,
@@ -201,6 +203,18 @@ pub(crate) const RECORDS: &[(&str, Break, &[&str], &[&str])] = &[
         Break::MissingAnnouncement,
         &["V4.1"],
         &["V4.4", "V4.5", "V8.3", "V11.5", "V12.1"],
+    ),
+    (
+        "roll-count-zero-root",
+        Break::RollCountZeroRoot,
+        &["V5.1"],
+        &[],
+    ),
+    (
+        "missing-roll-count",
+        Break::MissingRollCount,
+        &["V5.2"],
+        &[],
     ),
     (
         "too-few-qualified",
@@ -376,15 +390,21 @@ const WITNESSES: u8 = 140;
 /// Voters per wilayat.
 const VOTERS: usize = 4;
 
-/// The test election: two wilayats of the sample table; the first homomorphic, the second
-/// mix-net; trustees 3-of-5, 2 mixers, 3 witnesses (quorum 2).
+/// The voters of wilayat `i`: the third has none (its contest is empty: trivial sums, a
+/// result of zeros, every candidate tied and drawn by lot).
+fn voters(i: usize) -> usize {
+    if i == 2 { 0 } else { VOTERS }
+}
+
+/// The test election: three wilayats of the sample table; the first and third homomorphic
+/// (the third without voters), the second mix-net; trustees 3-of-5, 2 mixers, 3 witnesses (quorum 2).
 fn manifest() -> Manifest {
     let authorities = Authorities {
         election_authority: PublicKeyHex::from_key(&key(AUTHORITY).verifying_key()),
         registrar: PublicKeyHex::from_key(&key(REGISTRAR).verifying_key()),
         board_operator: PublicKeyHex::from_key(&key(BOARD).verifying_key()),
     };
-    let mut m = sawt_registry::sample::manifest(authorities, 2);
+    let mut m = sawt_registry::sample::manifest(authorities, 3);
     m.id = "shura-11-test-records".into();
     m.contests[1].tally = TallyMethod::Mixnet;
     m.trustees = Trustees {
@@ -513,24 +533,30 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
         .collect();
     let enrol_before_count = b == Break::EnrolmentBeforeRollCount;
     for (i, wid) in wilayats.iter().enumerate() {
-        if enrol_before_count && i == 0 {
+        if (enrol_before_count && i == 0) || (b == Break::MissingRollCount && i == 2) {
             continue;
         }
         let mut tree = MemoryTree::new();
-        for k in 0..VOTERS {
+        for k in 0..voters(i) {
             tree.push(voter_key(i, k).verifying_key().as_bytes());
         }
         let registered = if b == Break::TooManyCredentials && i == 0 {
             VOTERS as u64 - 1
+        } else if voters(i) == 0 {
+            0
         } else {
             VOTERS as u64 + 1
         };
+        let mut root = tree.root();
+        if b == Break::RollCountZeroRoot && registered == 0 {
+            root = [7; 32];
+        }
         r.post(
             &registrar,
             EntryBody::RollCount {
                 wilayat: wid.clone(),
                 registered,
-                root: Hex32(tree.root()),
+                root: Hex32(root),
             },
             t_reg,
         );
@@ -687,7 +713,7 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
     let t_enrol = w.campaign.start_ms + 1;
     let mut first_enrolment = None;
     for (i, wid) in wilayats.iter().enumerate() {
-        for k in 0..VOTERS {
+        for k in 0..voters(i) {
             let cred = PublicKeyHex::from_key(&voter_key(i, k).verifying_key());
             let at = r.post(
                 &registrar,
@@ -817,7 +843,7 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
     let contests: Vec<Contest> = manifest.contests.clone();
     let mut flipped = false;
     for (i, c) in contests.iter().enumerate() {
-        for k in 0..VOTERS {
+        for k in 0..voters(i) {
             let sk = voter_key(i, k);
             let cred = PublicKeyHex::from_key(&sk.verifying_key());
             if k == 0 {
@@ -970,7 +996,7 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
     let t_tally = t_close + 1;
     let mut counts: BTreeMap<String, (Vec<u64>, u64, u64)> = BTreeMap::new();
     for (i, c) in contests.iter().enumerate() {
-        let voters: Vec<usize> = (0..VOTERS)
+        let voters: Vec<usize> = (0..voters(i))
             .filter(|&k| !(b == Break::BallotAfterRevocation && i == 1 && k == 2))
             .collect();
         let mut totals = vec![0u64; c.candidates.len()];
@@ -1037,7 +1063,9 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                 let mut sums: Vec<Ciphertext> = (0..c.candidates.len())
                     .map(|j| Ciphertext::sum(ballots.iter().map(|v| &v[j])))
                     .collect();
-                if b == Break::WrongTallySums {
+                // The breaks of the homomorphic tally concern the first contest.
+                let first = c.id == contests[0].id;
+                if b == Break::WrongTallySums && first {
                     sums.swap(0, 1);
                 }
                 let author = if b == Break::TallyByTrustee {
@@ -1045,7 +1073,7 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                 } else {
                     key(AUTHORITY)
                 };
-                if b != Break::MissingTally {
+                if b != Break::MissingTally || !first {
                     r.post(
                         &key(AUTHORITY),
                         EntryBody::Tally {
@@ -1065,7 +1093,7 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                         t_tally,
                     );
                 }
-                if matches!(b, Break::WrongTallySums | Break::MissingTally) {
+                if matches!(b, Break::WrongTallySums | Break::MissingTally) && first {
                     continue;
                 }
                 let trustees = if b == Break::TooFewShares {
@@ -1174,9 +1202,7 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
     }
     // Results: each contest's tie for the last seat drawn by lot from the root at the close.
     for c in &contests {
-        if matches!(b, Break::WrongTallySums | Break::MissingTally)
-            && c.tally == TallyMethod::Homomorphic
-        {
+        if matches!(b, Break::WrongTallySums | Break::MissingTally) && c.id == contests[0].id {
             continue;
         }
         if matches!(
@@ -1215,13 +1241,13 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
             draw = Some(order);
         }
         let mut chosen = elected(&a, draw.as_deref());
-        if b == Break::WrongTotal && c.tally == TallyMethod::Homomorphic {
+        if b == Break::WrongTotal && c.id == contests[0].id {
             // One vote moved from the last candidate to the third: no tie is created or undone.
             totals[0] -= 1;
             totals[3] += 1;
             chosen = elected(&allocate(&ids, &totals, c.seats), draw.as_deref());
         }
-        if b == Break::WrongElected && c.tally == TallyMethod::Homomorphic {
+        if b == Break::WrongElected && c.id == contests[0].id {
             // The candidate without a vote first.
             chosen = ids[3..]
                 .iter()
@@ -1230,7 +1256,7 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
                 .cloned()
                 .collect();
         }
-        if b == Break::ResultTotalsTooLong && c.tally == TallyMethod::Homomorphic {
+        if b == Break::ResultTotalsTooLong && c.id == contests[0].id {
             totals.push(0);
         }
         r.post(
