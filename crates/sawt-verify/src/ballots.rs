@@ -14,7 +14,10 @@ use sawt_election::ballot::{Ballot, BallotOpening};
 use sawt_election::entry::{EntryBody, SignedEntry};
 use sawt_election::manifest::Contest;
 
+use crate::Unfinished;
+use crate::files::RecordDir;
 use crate::replay::ProofJob;
+use crate::report::{Blame, Failure, Findings};
 
 /// Below this many ballots, a failed batch is checked ballot by ballot.
 const SMALL: usize = 16;
@@ -164,4 +167,49 @@ fn merge(into: &mut Sums, from: &Sums, add: bool) {
             a.1 -= b.1;
         }
     }
+}
+
+/// V6.5: a fingerprint hit is a repeated `α` only if the full encodings are equal: both
+/// entries are read again and compared.
+pub(crate) fn confirm_alphas(
+    f: &mut Findings,
+    record: &RecordDir,
+    suspects: &[(u64, u64)],
+    offsets: &[u64],
+) -> Result<(), Unfinished> {
+    let alphas = |i: u64| -> Result<Vec<[u8; 32]>, Unfinished> {
+        let bytes = record.line_at(offsets[i as usize])?;
+        let e = SignedEntry::decode(&bytes)
+            .map_err(|e| Unfinished(format!("entry {i} read again no longer decodes: {e}")))?;
+        Ok(ballot_of(&e)
+            .map(|b| {
+                b.ciphertexts()
+                    .iter()
+                    .map(|c| c.alpha().to_bytes())
+                    .collect()
+            })
+            .unwrap_or_default())
+    };
+    for &(prev, cur) in suspects {
+        let a = alphas(prev)?;
+        let repeated = if prev == cur {
+            (1..a.len()).any(|k| a[..k].contains(&a[k]))
+        } else {
+            let b = alphas(cur)?;
+            b.iter().any(|x| a.contains(x))
+        };
+        if repeated {
+            f.fail(
+                "V6.5",
+                Failure::at(
+                    cur,
+                    "repeated-ciphertext",
+                    format!("a ciphertext of entry {cur} repeats one of entry {prev}"),
+                )
+                .with_entry(prev)
+                .blame(Blame::role("boardoperator")),
+            );
+        }
+    }
+    Ok(())
 }

@@ -24,8 +24,12 @@ pub mod checks;
 pub mod files;
 pub mod report;
 
+mod ballot_list;
 mod ballots;
+mod blocking;
 mod decryption;
+mod entries;
+mod heads;
 pub mod receipts;
 mod replay;
 mod results;
@@ -35,15 +39,16 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use sawt_board::head::WitnessedHead;
+use sawt_board::hash::leaf_hash;
 use sawt_board::tree::{MemoryTree, root_at};
-use sawt_board::witness::ForkEvidence;
-use sawt_board::{VerifyingKey, hash::leaf_hash};
 use sawt_election::canonical;
-use sawt_election::entry::{ENTRY_FORMAT, ENTRY_SIGNING_LABEL, EntryBody, SignedEntry};
-use sawt_election::manifest::{Manifest, TallyMethod};
+use sawt_election::entry::{EntryBody, SignedEntry};
+use sawt_election::manifest::TallyMethod;
 
+use crate::blocking::{block_after_close, block_all, block_all_but, self_check};
+use crate::entries::{Bad, check_manifest, decode_line};
 use crate::files::RecordDir;
+use crate::heads::{check_head, fork_evidence, supplied_heads};
 use crate::replay::{ChunkWork, Replay};
 use crate::report::{
     Blame, ContestSummary, Failure, Findings, RecordSummary, Report, WilayatSummary,
@@ -359,7 +364,7 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
         ballots::ballot_of(&e)?.tracking_code().ok()
     });
     // V6.5: confirm fingerprint hits with the full encodings.
-    confirm_alphas(&mut f, &record, &replay.suspects, &offsets)?;
+    ballots::confirm_alphas(&mut f, &record, &replay.suspects, &offsets)?;
     // V5.2 and the V4 outcome if no joint key came.
     for w in &replay.wilayats {
         f.items("V5.2", 1);
@@ -421,7 +426,7 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
         })
         .collect();
     if let Some(path) = &opts.ballots {
-        write_ballot_list(path, &replay)?;
+        ballot_list::write_ballot_list(path, &replay)?;
     }
     let counted = replay.counted();
     let mut per_contest: BTreeMap<usize, Vec<&replay::Cast>> = BTreeMap::new();
@@ -568,60 +573,6 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
     self_check(report(f, summary, contests, wilayat_summaries(&replay)))
 }
 
-/// Writes the ballot list (verifier.md §7.4): `{"index", "kind", "credential", "contest",
-/// "tracking_code", "status"}` per line, the status one of `counted`, `superseded`,
-/// `audited`, `revoked`, `after-close` or `not-enrolled`.
-fn write_ballot_list(path: &Path, replay: &Replay<'_>) -> Result<(), Unfinished> {
-    use std::io::Write as _;
-    let counted: std::collections::HashSet<u64> =
-        replay.counted().iter().map(|c| c.index).collect();
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for b in replay.ballot_list.iter().flatten() {
-        let status = if b.audited {
-            "audited"
-        } else if replay.close.is_some_and(|c| b.index > c) {
-            "after-close"
-        } else if counted.contains(&b.index) {
-            "counted"
-        } else if replay.revoked(&b.credential) {
-            "revoked"
-        } else if replay.enrolled(&b.credential) {
-            "superseded"
-        } else {
-            "not-enrolled"
-        };
-        let line = serde_json::json!({
-            "index": b.index,
-            "kind": if b.audited { "audited-ballot" } else { "ballot" },
-            "credential": hex::encode(b.credential),
-            "contest": b.contest,
-            "tracking_code": b.tracking_code,
-            "status": status,
-        });
-        writeln!(out, "{line}")?;
-    }
-    out.flush()?;
-    Ok(())
-}
-
-/// V12.3: every `blocked` names a check that failed or was blocked itself; otherwise the
-/// verifier has a bug and gives no verdict (exit status 3).
-fn self_check(r: Report) -> Result<Report, Unfinished> {
-    for c in &r.checks {
-        let explained = c.blocked_by.iter().any(|by| {
-            r.check(by)
-                .is_some_and(|b| matches!(b.status, report::Status::Fail | report::Status::Blocked))
-        });
-        if c.status == report::Status::Blocked && !explained {
-            return Err(Unfinished(format!(
-                "V12.3: {} is blocked by {:?}, none of which failed",
-                c.id, c.blocked_by
-            )));
-        }
-    }
-    Ok(r)
-}
-
 impl Report {
     fn with_verdict(mut self) -> Self {
         let ok = self.checks.iter().all(|c| {
@@ -673,337 +624,4 @@ fn progress(show: bool, len: u64, what: &'static str) -> ProgressBar {
 /// Leaf `i` of the tree (the root of the subtree of size one at `i`).
 pub(crate) fn leaf_at(tree: &MemoryTree, i: u64) -> sawt_board::Hash {
     sawt_board::tree::range_hash(tree, i, 1)
-}
-
-/// Why a line is not an entry: the check that fails, a code, the detail.
-type Bad = (&'static str, &'static str, String);
-
-/// Decodes one line: canonical JSON of a signed entry (V3.1), then its signature (V3.2),
-/// checked exactly with `verify_strict` over the bytes of the `entry` member.
-fn decode_line(bytes: &[u8]) -> Result<SignedEntry, Bad> {
-    let e: SignedEntry = canonical::decode(bytes)
-        .map_err(|err| ("V3.1", "encoding", format!("not a canonical entry: {err}")))?;
-    if e.entry.format != ENTRY_FORMAT {
-        return Err(("V3.1", "format", format!("format {:?}", e.entry.format)));
-    }
-    let key = e.entry.author.verifying_key().map_err(|_| {
-        (
-            "V3.2",
-            "author-key",
-            "the author key is not an acceptable ed25519 key".to_owned(),
-        )
-    })?;
-    // Canonical bytes are `{"entry":` E `,"signature":"` 128 hex digits `"}`.
-    const OPEN: &[u8] = b"{\"entry\":";
-    const SIG: &[u8] = b",\"signature\":\"";
-    let tail = SIG.len() + 128 + 2;
-    let ok = if bytes.len() > OPEN.len() + tail
-        && bytes.starts_with(OPEN)
-        && bytes[bytes.len() - tail..].starts_with(SIG)
-    {
-        let mut msg = ENTRY_SIGNING_LABEL.to_vec();
-        msg.extend_from_slice(&bytes[OPEN.len()..bytes.len() - tail]);
-        key.verify_strict(&msg, &ed25519_dalek::Signature::from_bytes(&e.signature.0))
-            .is_ok()
-    } else {
-        e.verify_signature().is_ok()
-    };
-    if !ok {
-        return Err((
-            "V3.2",
-            "signature",
-            "the author's signature does not verify".into(),
-        ));
-    }
-    Ok(e)
-}
-
-/// V2.1–V2.4 on entry 0; the manifest if V2.1 and V2.2 pass.
-fn check_manifest(f: &mut Findings, bytes: &[u8], election: &[u8; 32]) -> Option<Manifest> {
-    for id in ["V2.1", "V2.2", "V2.3", "V2.4"] {
-        f.items(id, 1);
-    }
-    let e = match decode_line(bytes) {
-        Ok(e) => e,
-        Err((_, code, why)) => {
-            f.fail(
-                "V2.1",
-                Failure::at(0, code, why).blame(Blame::role("boardoperator")),
-            );
-            return None;
-        }
-    };
-    let EntryBody::Manifest(m) = e.entry.body else {
-        f.fail(
-            "V2.1",
-            Failure::at(
-                0,
-                "not-manifest",
-                format!("entry 0 is a {}", e.entry.body.kind()),
-            )
-            .blame(Blame::role("boardoperator")),
-        );
-        return None;
-    };
-    let hash = m.hash().ok();
-    if hash.as_ref() != Some(election) || &e.entry.election.0 != election {
-        f.fail("V2.2", Failure::at(0, "election", "the manifest's hash is not the election given (another election, or a mistyped --election)"));
-        return None;
-    }
-    if let Err(errs) = m.validate() {
-        for why in errs.0 {
-            f.fail(
-                "V2.3",
-                Failure::at(0, "manifest-rule", why).blame(Blame::role("authority")),
-            );
-        }
-    }
-    if sawt_election::entry::role_of(&m, &e.entry.author)
-        != Some(sawt_election::entry::Role::Authority)
-    {
-        f.fail(
-            "V2.4",
-            Failure::at(
-                0,
-                "manifest-author",
-                "the manifest is not signed by its election authority",
-            )
-            .blame(Blame::role("authority"))
-            .blame(Blame::role("boardoperator")),
-        );
-    }
-    Some(*m)
-}
-
-/// V1.2 and V1.3 on `head.json`.
-fn check_head(
-    f: &mut Findings,
-    head: &WitnessedHead,
-    m: &Manifest,
-    board: &VerifyingKey,
-    election: &[u8; 32],
-    summary: &mut RecordSummary,
-) {
-    f.items("V1.2", 1);
-    f.items("V1.3", 1);
-    if &head.signed.head.election != election {
-        f.fail(
-            "V1.2",
-            Failure::new(None, "head-election", "the head names another election")
-                .blame(Blame::role("supplier")),
-        );
-    } else if let Err(e) = head.signed.verify(board) {
-        f.fail(
-            "V1.2",
-            Failure::new(None, "head-signature", format!("the head: {e}"))
-                .blame(Blame::role("supplier")),
-        );
-    }
-    let mut counted: Vec<[u8; 32]> = Vec::new();
-    for c in &head.cosignatures {
-        let listed = m
-            .witnesses
-            .members
-            .iter()
-            .any(|w| w.key.bytes() == &c.witness);
-        if listed && !counted.contains(&c.witness) && c.verify(&head.signed.head).is_ok() {
-            counted.push(c.witness);
-        } else {
-            f.notice(
-                "V1.3",
-                format!("an ignored cosignature from {}", hex::encode(c.witness)),
-            );
-        }
-    }
-    summary.cosigned_by = counted.iter().map(hex::encode).collect();
-    let quorum = m.witnesses.quorum as usize;
-    if counted.len() < quorum.max(1) {
-        let mut fail = Failure::new(
-            None,
-            "quorum",
-            format!("{} valid cosignatures, quorum {quorum}", counted.len()),
-        );
-        for w in &m.witnesses.members {
-            if !counted.contains(w.key.bytes()) {
-                fail = fail.blame(Blame {
-                    key: Some(hex::encode(w.key.bytes())),
-                    ..Blame::role("witness")
-                });
-            }
-        }
-        f.fail("V1.3", fail);
-    }
-}
-
-/// V1.6: the heads the user gave; those signed by the board.
-fn supplied_heads(
-    f: &mut Findings,
-    paths: &[PathBuf],
-    m: &Manifest,
-    board: &VerifyingKey,
-    election: &[u8; 32],
-) -> Vec<sawt_board::head::TreeHead> {
-    let mut out = Vec::new();
-    for p in paths {
-        f.items("V1.6", 1);
-        let parsed = std::fs::read(p).map_err(|e| e.to_string()).and_then(|b| {
-            files::parse_head(&b).or_else(|_| {
-                serde_json::from_slice::<sawt_board::head::SignedTreeHead>(&b)
-                    .map(|signed| WitnessedHead {
-                        signed,
-                        cosignatures: vec![],
-                    })
-                    .map_err(|e| format!("not a head: {e}"))
-            })
-        });
-        let h = match parsed {
-            Ok(h) => h,
-            Err(why) => {
-                f.fail(
-                    "V1.6",
-                    Failure::new(None, "head-file", format!("{}: {why}", p.display()))
-                        .blame(Blame::role("input")),
-                );
-                continue;
-            }
-        };
-        if &h.signed.head.election != election || h.signed.verify(board).is_err() {
-            f.fail(
-                "V1.6",
-                Failure::new(
-                    None,
-                    "head-signature",
-                    format!(
-                        "{}: not a head the board signed for this election",
-                        p.display()
-                    ),
-                )
-                .blame(Blame::role("input")),
-            );
-            continue;
-        }
-        let witnesses: Vec<VerifyingKey> = m
-            .witnesses
-            .members
-            .iter()
-            .filter_map(|w| w.key.verifying_key().ok())
-            .collect();
-        if h.verify(board, election, &witnesses, m.witnesses.quorum as usize)
-            .is_err()
-        {
-            f.notice(
-                "V1.6",
-                format!("{}: the head has no witness quorum", p.display()),
-            );
-        }
-        out.push(h.signed.head);
-    }
-    out
-}
-
-/// V1.8: fork evidence in a mirror's directory.
-fn fork_evidence(f: &mut Findings, record: &RecordDir, board: &VerifyingKey, election: &[u8; 32]) {
-    let Some(read) = record.fork_evidence() else {
-        return;
-    };
-    f.items("V1.8", 1);
-    let evidence =
-        read.and_then(|b| serde_json::from_slice::<ForkEvidence>(&b).map_err(|e| e.to_string()));
-    match evidence {
-        Ok(ev) if ev.verify(board).is_ok() => {
-            let (ForkEvidence::SameSize { first, .. }
-            | ForkEvidence::DifferentLeaves { first, .. }) = &ev;
-            if &first.head.election == election {
-                f.fail(
-                    "V1.8",
-                    Failure::new(
-                        None,
-                        "fork",
-                        "fork-evidence.json proves that the board signed two histories",
-                    )
-                    .blame(Blame::role("boardoperator")),
-                );
-            }
-        }
-        Ok(_) => f.notice(
-            "V1.8",
-            "fork-evidence.json does not verify: it proves nothing",
-        ),
-        Err(why) => f.notice("V1.8", format!("fork-evidence.json cannot be read: {why}")),
-    }
-}
-
-/// V6.5: a fingerprint hit is a repeated `α` only if the full encodings are equal: both
-/// entries are read again and compared.
-fn confirm_alphas(
-    f: &mut Findings,
-    record: &RecordDir,
-    suspects: &[(u64, u64)],
-    offsets: &[u64],
-) -> Result<(), Unfinished> {
-    let alphas = |i: u64| -> Result<Vec<[u8; 32]>, Unfinished> {
-        let bytes = record.line_at(offsets[i as usize])?;
-        let e = SignedEntry::decode(&bytes)
-            .map_err(|e| Unfinished(format!("entry {i} read again no longer decodes: {e}")))?;
-        Ok(ballots::ballot_of(&e)
-            .map(|b| {
-                b.ciphertexts()
-                    .iter()
-                    .map(|c| c.alpha().to_bytes())
-                    .collect()
-            })
-            .unwrap_or_default())
-    };
-    for &(prev, cur) in suspects {
-        let a = alphas(prev)?;
-        let repeated = if prev == cur {
-            (1..a.len()).any(|k| a[..k].contains(&a[k]))
-        } else {
-            let b = alphas(cur)?;
-            b.iter().any(|x| a.contains(x))
-        };
-        if repeated {
-            f.fail(
-                "V6.5",
-                Failure::at(
-                    cur,
-                    "repeated-ciphertext",
-                    format!("a ciphertext of entry {cur} repeats one of entry {prev}"),
-                )
-                .with_entry(prev)
-                .blame(Blame::role("boardoperator")),
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Every check but `by` blocked by it.
-fn block_all(f: Findings, by: &'static str) -> Findings {
-    block_all_but(f, &[by])
-}
-
-/// Every check not in `keep` blocked by the first failing one of `keep`.
-fn block_all_but(mut f: Findings, keep: &[&'static str]) -> Findings {
-    let by = keep
-        .iter()
-        .copied()
-        .find(|id| f.has_failed(id))
-        .unwrap_or(keep[0]);
-    for c in checks::CHECKS {
-        if !keep.contains(&c.id) {
-            f.block(c.id, by);
-        }
-    }
-    f
-}
-
-/// The checks after the close blocked by `by`.
-fn block_after_close(mut f: Findings, by: &'static str) -> Findings {
-    for id in [
-        "V8.2", "V8.3", "V9.2", "V10.2", "V10.4", "V11.2", "V11.5", "V12.1",
-    ] {
-        f.block(id, by);
-    }
-    f
 }
