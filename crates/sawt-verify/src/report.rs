@@ -429,3 +429,60 @@ impl Findings {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_fails_before_it_is_blocked_and_passes_only_with_items() {
+        let mut f = Findings::default();
+        f.items("V1.1", 3);
+        f.items("V1.2", 1);
+        f.block("V1.2", "V1.1");
+        f.items("V1.3", 1);
+        f.block("V1.3", "V1.1");
+        f.fail("V1.3", Failure::new(None, "quorum", "1 of 2"));
+        f.notice("V1.4", "a notice alone decides nothing");
+        let checks = f.settle();
+        assert_eq!(checks.len(), CHECKS.len());
+        let status = |id: &str| checks.iter().find(|c| c.id == id).unwrap().status;
+        assert_eq!(status("V1.1"), Status::Pass);
+        assert_eq!(status("V1.2"), Status::Blocked);
+        assert_eq!(status("V1.3"), Status::Fail);
+        assert_eq!(status("V1.4"), Status::NotApplicable);
+        let v13 = checks.iter().find(|c| c.id == "V1.3").unwrap();
+        assert_eq!((v13.items, v13.failed), (1, 1));
+    }
+
+    #[test]
+    fn the_human_report_names_each_failure_with_its_entry_and_blame() {
+        let mut f = Findings::default();
+        f.items("V6.3", 2);
+        f.fail(
+            "V6.3",
+            Failure::at(7, "ballot-proof", "range proof fails")
+                .blame(Blame::role("boardoperator"))
+                .blame(Blame::trustee(3)),
+        );
+        let r = Report {
+            format: "sawt/v1/verifier-report",
+            protocol: "v1",
+            election: "00".repeat(32),
+            verdict: "fail",
+            record: RecordSummary::default(),
+            checks: f.settle(),
+            contests: vec![],
+            wilayats: vec![],
+        };
+        let text = r.render();
+        assert!(text.contains("V6.3   FAIL"), "{text}");
+        assert!(
+            text.contains("entry 7: range proof fails [ballot-proof]"),
+            "{text}"
+        );
+        assert!(text.contains("blame: boardoperator, trustee(3)"), "{text}");
+        assert!(text.contains("verdict: FAIL"), "{text}");
+        assert_eq!(r.failed(), vec!["V6.3"]);
+    }
+}
