@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 use sawt_crypto::batch::BatchVerifier;
-use sawt_crypto::{EncryptionKey, PublicKey, RistrettoPoint};
+use sawt_crypto::{Ciphertext, EncryptionKey, PublicKey, RistrettoPoint};
 use sawt_election::ballot::{Ballot, BallotOpening};
 use sawt_election::entry::{EntryBody, SignedEntry};
 use sawt_election::manifest::Contest;
@@ -119,15 +119,18 @@ pub(crate) type Sums = Vec<(RistrettoPoint, RistrettoPoint)>;
 
 /// Adds (`sign = 1`) or subtracts (`-1`) the selections of `ballots` (`(ballot, contest)`)
 /// to `sums`, on every core.
-pub(crate) fn accumulate(sums: &mut HashMap<usize, Sums>, ballots: &[(&Ballot, usize)], add: bool) {
+pub(crate) fn accumulate(
+    sums: &mut HashMap<usize, Sums>,
+    ballots: &[(Vec<&Ciphertext>, usize)],
+    add: bool,
+) {
     let partial: HashMap<usize, Sums> = ballots
         .par_iter()
-        .fold(HashMap::new, |mut acc: HashMap<usize, Sums>, (b, c)| {
-            let cts = b.ciphertexts();
+        .fold(HashMap::new, |mut acc: HashMap<usize, Sums>, (cts, c)| {
             let s = acc
                 .entry(*c)
                 .or_insert_with(|| vec![Default::default(); cts.len()]);
-            for (slot, ct) in s.iter_mut().zip(cts) {
+            for (slot, ct) in s.iter_mut().zip(cts.iter()) {
                 slot.0 += ct.alpha().point();
                 slot.1 += ct.beta().point();
             }
@@ -175,10 +178,10 @@ pub(crate) fn confirm_alphas(
     f: &mut Findings,
     record: &RecordDir,
     suspects: &[(u64, u64)],
-    offsets: &[u64],
+    (tree, offsets): (&sawt_board::tree::MemoryTree, &[u64]),
 ) -> Result<(), Unfinished> {
     let alphas = |i: u64| -> Result<Vec<[u8; 32]>, Unfinished> {
-        let bytes = record.line_at(offsets[i as usize])?;
+        let bytes = crate::reread(record, tree, i, offsets[i as usize])?;
         let e = SignedEntry::decode(&bytes)
             .map_err(|e| Unfinished(format!("entry {i} read again no longer decodes: {e}")))?;
         Ok(ballot_of(&e)

@@ -41,6 +41,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use sawt_board::hash::leaf_hash;
 use sawt_board::tree::{MemoryTree, root_at};
+use sawt_election::ballot_view::{ReadEntry, read_entry};
 use sawt_election::canonical;
 use sawt_election::entry::{EntryBody, SignedEntry};
 use sawt_election::manifest::TallyMethod;
@@ -297,7 +298,15 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
         let adds: Vec<_> = work
             .adds
             .iter()
-            .filter_map(|(pos, c)| Some((entries[*pos].as_ref().and_then(ballots::ballot_of)?, *c)))
+            .filter_map(|(pos, c)| {
+                Some((
+                    entries[*pos]
+                        .as_ref()
+                        .and_then(ballots::ballot_of)?
+                        .ciphertexts(),
+                    *c,
+                ))
+            })
             .collect();
         ballots::accumulate(&mut sums, &adds, true);
         index += chunk.len() as u64;
@@ -359,12 +368,12 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
     }
     // V1.9: the receipts against the record.
     receipts::check(&mut f, &receipts, &tree, z, |i| {
-        let bytes = record.line_at(*offsets.get(i as usize)?).ok()?;
+        let bytes = reread(&record, &tree, i, *offsets.get(i as usize)?).ok()?;
         let e: SignedEntry = canonical::decode(&bytes).ok()?;
         ballots::ballot_of(&e)?.tracking_code().ok()
     });
     // V6.5: confirm fingerprint hits with the full encodings.
-    ballots::confirm_alphas(&mut f, &record, &replay.suspects, &offsets)?;
+    ballots::confirm_alphas(&mut f, &record, &replay.suspects, (&tree, &offsets))?;
     // V5.2 and the V4 outcome if no joint key came.
     for w in &replay.wilayats {
         f.items("V5.2", 1);
@@ -396,21 +405,27 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
     }
     // P2: the homomorphic ballots that stopped counting leave the sums.
     let subtract = std::mem::take(&mut replay.subtract);
-    if !subtract.is_empty() {
-        let read: Result<Vec<(SignedEntry, usize)>, Unfinished> = subtract
+    for part in subtract.chunks(CHUNK) {
+        // Each ballot read again must be the one P1 decoded in full (its leaf hash is the
+        // tree's): its ciphertexts are then taken from its bytes without decoding its proofs.
+        let read: Result<Vec<(Vec<sawt_crypto::Ciphertext>, usize)>, Unfinished> = part
             .par_iter()
-            .map(|(offset, c)| {
-                let bytes = record.line_at(*offset)?;
-                let e = SignedEntry::decode(&bytes).map_err(|e| {
-                    Unfinished(format!("a ballot read again no longer decodes: {e}"))
+            .map(|(index, offset, c)| {
+                let bytes = reread(&record, &tree, *index, *offset)?;
+                let cts = match read_entry(&bytes) {
+                    Ok(ReadEntry::Ballot(view)) => view.decode_ciphertexts().ok(),
+                    _ => None,
+                };
+                let cts = cts.ok_or_else(|| {
+                    Unfinished(format!("entry {index} read again is not the ballot it was"))
                 })?;
-                Ok((e, *c))
+                Ok((cts, *c))
             })
             .collect();
         let read = read?;
         let list: Vec<_> = read
             .iter()
-            .filter_map(|(e, c)| Some((ballots::ballot_of(e)?, *c)))
+            .map(|(cts, c)| (cts.iter().collect(), *c))
             .collect();
         ballots::accumulate(&mut sums, &list, false);
     }
@@ -619,6 +634,23 @@ fn progress(show: bool, len: u64, what: &'static str) -> ProgressBar {
     );
     bar.set_message(what);
     bar
+}
+
+/// Entry `index` read again at `offset`, refused unless its bytes are those the first pass
+/// read (its leaf hash is the tree's): the record may not change while it is verified.
+pub(crate) fn reread(
+    record: &RecordDir,
+    tree: &MemoryTree,
+    index: u64,
+    offset: u64,
+) -> Result<Vec<u8>, Unfinished> {
+    let bytes = record.line_at(offset)?;
+    if leaf_hash(&bytes) != leaf_at(tree, index) {
+        return Err(Unfinished(format!(
+            "entry {index} changed while the record was verified"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Leaf `i` of the tree (the root of the subtree of size one at `i`).

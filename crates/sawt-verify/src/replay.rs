@@ -103,8 +103,9 @@ pub(crate) struct Replay<'m> {
     alphas: HashMap<u64, u32>,
     /// Pairs of entries whose ciphertexts share a fingerprint, to confirm (V6.5).
     pub(crate) suspects: Vec<(u64, u64)>,
-    /// Homomorphic ballots that stopped counting (superseded or revoked): `(offset, contest)`.
-    pub(crate) subtract: Vec<(u64, usize)>,
+    /// Homomorphic ballots that stopped counting (superseded or revoked):
+    /// `(index, offset, contest)`.
+    pub(crate) subtract: Vec<(u64, u64, usize)>,
     /// Entries after the close of the tallying kinds, in log order.
     pub(crate) after_close: Vec<(u64, SignedEntry)>,
     /// The least time the board's clock may show now (V3.6, assuming a monotone clock).
@@ -403,7 +404,7 @@ impl<'m> Replay<'m> {
                         if !closed && let Some(last) = c.last.take() {
                             self.wilayats[w].ballots_of_revoked += 1;
                             if last.well_formed && last.vector.is_none() {
-                                self.subtract.push((last.offset, last.contest));
+                                self.subtract.push((last.index, last.offset, last.contest));
                             }
                         }
                         self.wilayats[w].revoked += 1;
@@ -948,7 +949,7 @@ impl<'m> Replay<'m> {
         }) {
             self.wilayats[w].superseded += 1;
             if prev.well_formed && prev.vector.is_none() {
-                self.subtract.push((prev.offset, prev.contest));
+                self.subtract.push((prev.index, prev.offset, prev.contest));
             }
         }
     }
