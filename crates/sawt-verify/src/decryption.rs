@@ -227,33 +227,7 @@ impl Closed<'_> {
             f.block("V10.2", if last_ok.is_none() { "V8.3" } else { "V8.2" });
             return Err("V8.2");
         }
-        let t = self.outcome.params.threshold as usize;
-        if valid.len() < t {
-            f.fail(
-                "V10.2",
-                Failure::new(
-                    None,
-                    "too-few-shares",
-                    format!(
-                        "{}: {} valid decryption shares, {t} needed",
-                        c.id,
-                        valid.len()
-                    ),
-                )
-                .blame(Blame::role("trustee")),
-            );
-            return Err("V10.2");
-        }
-        let points = match combine_verified(self.outcome, &cts, &valid[..t]) {
-            Ok(p) => p,
-            Err(e) => {
-                f.fail(
-                    "V10.2",
-                    Failure::new(None, "combine", format!("{}: {e}", c.id)),
-                );
-                return Err("V10.2");
-            }
-        };
+        let points = self.combine(f, "V10.2", &c.id, &cts, &valid)?;
         let table = DlogTable::new(n.max(1));
         let decoded = table.decode_all(&points);
         let mut totals = Vec::with_capacity(decoded.len());
@@ -558,41 +532,58 @@ impl Closed<'_> {
             f.block("V10.4", "V9.2");
             return Err("V9.2");
         };
-        let t = self.outcome.params.threshold as usize;
         let candidates = c.candidates.len() as u32;
-        if valid.len() < t || candidates > MAX_CANDIDATES {
+        if candidates > MAX_CANDIDATES {
             f.fail(
                 "V10.4",
                 Failure::new(
                     None,
+                    "too-many-candidates",
+                    format!("{}: {candidates} candidates", c.id),
+                )
+                .blame(Blame::role("authority")),
+            );
+            return Err("V10.4");
+        }
+        let points = self.combine(f, "V10.4", &c.id, list.ciphertexts(), &valid)?;
+        let counts = count_plaintexts(&points, list.width(), candidates);
+        Ok(Counts {
+            totals: counts.per_candidate,
+            blank: counts.blank,
+            invalid: counts.invalid,
+        })
+    }
+
+    /// V10.2 and V10.4's combination: the first `t` of the trustees' passing shares (each
+    /// verified once, by V10.1 or V10.3), or the failure of check `id` when fewer pass.
+    fn combine(
+        &self,
+        f: &mut Findings,
+        id: &'static str,
+        contest: &str,
+        cts: &[Ciphertext],
+        valid: &[DecryptionShare],
+    ) -> Result<Vec<sawt_crypto::RistrettoPoint>, &'static str> {
+        let t = self.outcome.params.threshold as usize;
+        if valid.len() < t {
+            f.fail(
+                id,
+                Failure::new(
+                    None,
                     "too-few-shares",
                     format!(
-                        "{}: {} valid decryption shares, {t} needed",
-                        c.id,
+                        "{contest}: {} valid decryption shares, {t} needed",
                         valid.len()
                     ),
                 )
                 .blame(Blame::role("trustee")),
             );
-            return Err("V10.4");
+            return Err(id);
         }
-        match combine_verified(self.outcome, list.ciphertexts(), &valid[..t]) {
-            Ok(points) => {
-                let counts = count_plaintexts(&points, list.width(), candidates);
-                Ok(Counts {
-                    totals: counts.per_candidate,
-                    blank: counts.blank,
-                    invalid: counts.invalid,
-                })
-            }
-            Err(e) => {
-                f.fail(
-                    "V10.4",
-                    Failure::new(None, "combine", format!("{}: {e}", c.id)),
-                );
-                Err("V10.4")
-            }
-        }
+        combine_verified(self.outcome, cts, &valid[..t]).map_err(|e| {
+            f.fail(id, Failure::new(None, "combine", format!("{contest}: {e}")));
+            id
+        })
     }
 }
 

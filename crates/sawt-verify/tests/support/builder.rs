@@ -779,51 +779,28 @@ pub(crate) fn build(name: &str, b: Break, dir: &Path) -> [u8; 32] {
             t_enrol,
         );
     }
-    if b == Break::NonCanonicalEntry {
-        // A credential that never votes, enrolled and then revoked by an entry with a space
-        // after its first brace: not the canonical encoding.
+    if matches!(b, Break::NonCanonicalEntry | Break::BadSignature) {
+        // A credential that never votes, enrolled and then revoked by an entry that is either
+        // not canonical (a space after its first brace) or whose signature has one
+        // hexadecimal digit of `R` changed.
         let cred = PublicKeyHex::from_key(&voter_key(0, 6).verifying_key());
-        r.post(
-            &registrar,
-            EntryBody::CredentialEnrolment {
-                credential: cred.clone(),
-                wilayat: wilayats[0].clone(),
-            },
-            t_enrol,
-        );
-        let at = r.post(
-            &registrar,
-            EntryBody::CredentialRevocation {
-                credential: cred,
-                reason: "lost device".into(),
-            },
-            t_enrol,
-        ) as usize;
-        r.entries[at].insert(1, b' ');
-    }
-    if b == Break::BadSignature {
-        // A credential that never votes, enrolled and then revoked by an entry whose
-        // signature has one hexadecimal digit of `R` changed.
-        let cred = PublicKeyHex::from_key(&voter_key(0, 6).verifying_key());
-        r.post(
-            &registrar,
-            EntryBody::CredentialEnrolment {
-                credential: cred.clone(),
-                wilayat: wilayats[0].clone(),
-            },
-            t_enrol,
-        );
-        let at = r.post(
-            &registrar,
-            EntryBody::CredentialRevocation {
-                credential: cred,
-                reason: "lost device".into(),
-            },
-            t_enrol,
-        ) as usize;
+        let enrolment = EntryBody::CredentialEnrolment {
+            credential: cred.clone(),
+            wilayat: wilayats[0].clone(),
+        };
+        r.post(&registrar, enrolment, t_enrol);
+        let revocation = EntryBody::CredentialRevocation {
+            credential: cred,
+            reason: "lost device".into(),
+        };
+        let at = r.post(&registrar, revocation, t_enrol) as usize;
         let e = &mut r.entries[at];
-        let pos = e.len() - 2 - 100;
-        e[pos] = if e[pos] == b'0' { b'1' } else { b'0' };
+        if b == Break::NonCanonicalEntry {
+            e.insert(1, b' ');
+        } else {
+            let pos = e.len() - 2 - 100;
+            e[pos] = if e[pos] == b'0' { b'1' } else { b'0' };
+        }
     }
     if b == Break::RevocationOfUnknown {
         let cred = PublicKeyHex::from_key(&voter_key(9, 9).verifying_key());
