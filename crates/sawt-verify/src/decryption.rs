@@ -109,10 +109,10 @@ impl Closed<'_> {
         f: &mut Findings,
         c: &Contest,
         n: u64,
-        sums: Option<&Sums>,
+        sums: Result<&Sums, &'static str>,
     ) -> Result<Counts, &'static str> {
         let trivial = TallySum::from(Ciphertext::sum(&[]));
-        let expected: Option<Vec<TallySum>> = sums.map(|s| {
+        let expected: Result<Vec<TallySum>, &'static str> = sums.map(|s| {
             if n == 0 {
                 vec![trivial; c.candidates.len().max(1)]
             } else {
@@ -135,10 +135,13 @@ impl Closed<'_> {
             };
             f.items("V8.2", 1);
             last = Some(posted);
-            let Some(expected) = &expected else {
-                f.block("V8.2", "V6.2");
-                last_ok = Some(false);
-                continue;
+            let expected = match &expected {
+                Ok(e) => e,
+                Err(by) => {
+                    f.block("V8.2", by);
+                    last_ok = Some(false);
+                    continue;
+                }
             };
             let ok = posted == expected;
             if !ok {
@@ -305,7 +308,7 @@ impl Closed<'_> {
         &self,
         f: &mut Findings,
         c: &Contest,
-        input: Option<CiphertextList>,
+        input: Result<CiphertextList, &'static str>,
     ) -> Result<Counts, &'static str> {
         let order: Vec<u32> = self.manifest.mixers.iter().map(|m| m.index).collect();
         let ctx_mix = mix_context(&self.election, &c.id);
@@ -357,10 +360,13 @@ impl Closed<'_> {
         }
         // V9.2: the cascade, every stage against the posted output of the one before.
         f.items("V9.2", 1);
-        let Some(input) = input else {
-            f.block("V9.2", "V6.2");
-            f.block("V10.4", "V6.2");
-            return Err("V6.2");
+        let input = match input {
+            Ok(l) => l,
+            Err(by) => {
+                f.block("V9.2", by);
+                f.block("V10.4", by);
+                return Err(by);
+            }
         };
         // A stage that fails its proof fails the cascade; one that cannot be checked (its
         // bytes missing or undecodable) blocks what depends on it.

@@ -486,31 +486,29 @@ pub fn verify(dir: &Path, opts: &Options) -> Result<Report, Unfinished> {
         let ci = replay.contest_index[&c.id];
         let cast = per_contest.get(&ci).map(Vec::as_slice).unwrap_or(&[]);
         let n = cast.len() as u64;
-        let defined = cast.iter().all(|k| k.well_formed);
+        // D7 is undefined for the contest if a counted ballot failed V6.1 or V6.2.
+        let undefined = cast.iter().find(|k| !k.well_formed).map(|k| k.ill_by);
         let counts = match c.tally {
-            TallyMethod::Homomorphic => closed.homomorphic(
-                &mut f,
-                view,
-                n,
-                defined
-                    .then(|| sums.get(&ci).cloned().unwrap_or_default())
-                    .as_ref(),
-            ),
+            TallyMethod::Homomorphic => {
+                let contest_sums = sums.get(&ci).cloned().unwrap_or_default();
+                let defined = undefined.map_or(Ok(&contest_sums), Err);
+                closed.homomorphic(&mut f, view, n, defined)
+            }
             TallyMethod::Mixnet => {
-                let input = if defined {
-                    let vectors: Vec<&[[u8; 64]]> =
-                        cast.iter().filter_map(|k| k.vector.as_deref()).collect();
-                    match decryption::input_list(view.votes_per_voter as usize, &vectors) {
-                        Ok(l) => Some(l),
-                        Err(why) => {
-                            return Err(Unfinished(format!(
-                                "{}: the counted ballots do not form a list: {why}",
-                                c.id
-                            )));
-                        }
+                let input = match undefined {
+                    Some(by) => Err(by),
+                    None => {
+                        let vectors: Vec<&[[u8; 64]]> =
+                            cast.iter().filter_map(|k| k.vector.as_deref()).collect();
+                        let list = decryption::input_list(view.votes_per_voter as usize, &vectors)
+                            .map_err(|why| {
+                                Unfinished(format!(
+                                    "{}: the counted ballots do not form a list: {why}",
+                                    c.id
+                                ))
+                            })?;
+                        Ok(list)
                     }
-                } else {
-                    None
                 };
                 closed.mixnet(&mut f, view, input)
             }

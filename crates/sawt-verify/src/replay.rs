@@ -35,6 +35,8 @@ pub(crate) struct Cast {
     pub(crate) contest: usize,
     /// Whether it passed V6.1 and V6.2 (else its contest's count is undefined if it counts).
     pub(crate) well_formed: bool,
+    /// If not, the check it failed (V6.1 or V6.2), which blocks its contest's count.
+    pub(crate) ill_by: &'static str,
     /// A mix-net ballot's ciphertexts, compressed.
     pub(crate) vector: Option<Box<[[u8; 64]]>>,
 }
@@ -945,6 +947,7 @@ impl<'m> Replay<'m> {
             offset,
             contest: ci,
             well_formed,
+            ill_by: if ok62 { "V6.1" } else { "V6.2" },
             vector,
         }) {
             self.wilayats[w].superseded += 1;
